@@ -1,0 +1,40 @@
+# Xen platform device for QEMU: fetch the pinned QEMU base, apply the
+# series, build, test, and export the series. See README.md.
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all deps assemble build build-noxen demo check series series-check clean distclean
+
+all: build
+	@$(S)/demo.sh
+
+deps:
+	@$(S)/install-deps.sh
+
+assemble: deps
+	@$(S)/assemble.sh
+
+build: assemble
+	@$(S)/build.sh build --enable-xen -- qemu-system-x86_64 qemu-img
+
+build-noxen: assemble
+	@$(S)/build.sh build-noxen --disable-xen -- qemu-system-x86_64
+
+demo: build
+	@$(S)/demo.sh
+
+check: assemble
+	@$(S)/check.sh
+
+series: deps
+	@$(S)/series.sh
+
+series-check: deps
+	@$(S)/series.sh --check
+
+clean:
+	rm -rf build build-noxen
+
+distclean: clean
+	rm -rf work

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Export the series as numbered git format-patch files with a cover letter
+# into build/series/, commit by commit as patches/NN-*/ describe it, and run
+# QEMU's checkpatch.pl on every patch.
+#   usage: series.sh           -> build/series/*.patch, checkpatch report
+#          series.sh --check   -> also build each commit and run the
+#                                 device's qtests at that point
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$top"
+. "$here/config.sh"
+. "$here/series-lib.sh"
+
+check_each=
+[ "${1:-}" = --check ] && check_each=1
+
+"$here/assemble.sh" >/dev/null     # makes sure the base exists
+base_git=(git --git-dir="$top/$WORK_DIR/qemu.git")
+tree="$top/$WORK_DIR/series-tree"
+out="$top/$BUILD_DIR/series"
+
+name=${SERIES_AUTHOR_NAME:-$(git -C "$top" config user.name || echo "Xen platform device contributors")}
+email=${SERIES_AUTHOR_EMAIL:-$(git -C "$top" config user.email || echo "xen-devel@lists.xenproject.org")}
+export GIT_AUTHOR_NAME="$name" GIT_AUTHOR_EMAIL="$email"
+export GIT_COMMITTER_NAME="$name" GIT_COMMITTER_EMAIL="$email"
+export GIT_AUTHOR_DATE="${SERIES_DATE:-$(git -C "$top" log -1 --format=%aI 2>/dev/null || date -R)}"
+export GIT_COMMITTER_DATE="$GIT_AUTHOR_DATE"
+
+rm -rf "$tree"
+"${base_git[@]}" worktree prune
+"${base_git[@]}" worktree add -q --detach "$tree" base
+for c in $(series_commits); do
+    for p in "$c"/*.patch; do
+        [ -e "$p" ] || continue
+        git -C "$tree" apply --index -p1 "$top/$p" || {
+            echo "series: $p does not apply" >&2; exit 1; }
+    done
+    if [ -f "$c/files" ]; then
+        for f in $(grep -v '^#' "$c/files"); do
+            mkdir -p "$(dirname "$tree/$f")"
+            cp "$f" "$tree/$f"
+            git -C "$tree" add "$f"
+        done
+    fi
+    { cat "$c/message"; printf '\nSigned-off-by: %s <%s>\n' "$name" "$email"; } |
+        git -C "$tree" commit -q -F -
+done
+
+rm -rf "$out"
+mkdir -p "$out"
+git -C "$tree" format-patch -q --cover-letter --subject-prefix=PATCH \
+    -o "$out" base..HEAD
+cover=$(ls "$out"/0000-*.patch)
+python3 - "$cover" "$top/patches/cover-letter" <<'PY'
+import sys
+cover, text = sys.argv[1], open(sys.argv[2]).read()
+subject, body = text.split("\n", 1)
+s = open(cover).read()
+s = s.replace("*** SUBJECT HERE ***", subject.strip())
+s = s.replace("*** BLURB HERE ***", body.strip())
+open(cover, "w").write(s)
+PY
+echo "series: $(ls "$out"/*.patch | wc -l) files in $out"
+
+status=0
+for p in "$out"/*.patch; do
+    [ "$p" = "$cover" ] && continue
+    res=$(cd "$tree" && ./scripts/checkpatch.pl "$p" 2>&1) || status=1
+    printf '%-60s %s\n' "$(basename "$p")" "$(echo "$res" | grep -E '^total:' || echo "$res" | tail -n 1)"
+    echo "$res" | grep -E '^(ERROR|WARNING)' -A3 | sed 's/^/    /' || true
+done
+[ "$status" = 0 ] && echo "series: checkpatch: no errors" || echo "series: checkpatch found errors"
+
+if [ -n "$check_each" ]; then
+    bdir="$top/$BUILD_DIR/series-check"
+    n=0
+    for rev in $(git -C "$tree" rev-list --reverse base..HEAD); do
+        n=$((n + 1))
+        git -C "$tree" checkout -q "$rev"
+        subj=$(git -C "$tree" log -1 --format=%s)
+        if [ ! -f "$bdir/build.ninja" ]; then
+            mkdir -p "$bdir"
+            (cd "$bdir" && "$tree/configure" $QEMU_CONFIGURE_FLAGS --enable-xen \
+                --extra-cflags=-Wno-error >/dev/null)
+        fi
+        for fw in /usr/share/seabios /usr/lib/ipxe/qemu; do
+            mkdir -p "$bdir/qemu-bundle$(dirname "$fw")"
+            ln -sfn "$fw" "$bdir/qemu-bundle$fw"
+        done
+        if ! ninja -C "$bdir" qemu-system-x86_64 > "$bdir/build-$n.log" 2>&1; then
+            echo "series-check: $n '$subj': build FAILED ($bdir/build-$n.log)"
+            status=1; continue
+        fi
+        if [ -f "$tree/tests/qtest/xen-platform-test.c" ]; then
+            ninja -C "$bdir" tests/qtest/xen-platform-test >> "$bdir/build-$n.log" 2>&1 &&
+            (cd "$bdir" && QTEST_QEMU_BINARY=./qemu-system-x86_64 \
+                ./tests/qtest/xen-platform-test > "test-$n.log" 2>&1) &&
+                r="builds, $(grep -c '^ok' "$bdir/test-$n.log") qtests pass" ||
+                { r="qtests FAILED ($bdir/test-$n.log)"; status=1; }
+        else
+            r="builds (no device qtests yet)"
+        fi
+        echo "series-check: $n '$subj': $r"
+    done
+fi
+exit $status
