@@ -1,0 +1,366 @@
+/*
+ * Xen platform PCI device: xen-platform and xen-platform-2
+ *
+ * Copyright (c) 2026 The xen-platform contributors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The PCI side of the device: identity, BARs, the capability of
+ * xen-platform-2, properties, migration and reset. The unplug protocol on
+ * the fixed I/O ports lives in xen_unplug.c; docs/specs/xen-platform.rst
+ * is the contract.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/module.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pci_ids.h"
+#include "hw/qdev-properties.h"
+#include "hw/xen/xen.h"
+#include "hw/xen/xen_platform.h"
+#include "migration/vmstate.h"
+#include "system/qtest.h"
+#include "trace.h"
+
+#define XEN_PLATFORM_ID_DEFAULT     UINT32_MAX  /* take the class's value */
+#define XEN_PLATFORM_CLASS_ID       (PCI_CLASS_OTHERS << 8 | 0x80)
+#define XEN_PLATFORM_MMIO_SIZE      (16 * MiB)
+
+/* BAR0: flags at 0, old SUSE unplug at 4, old Novell VMDP unplug/log at 8 */
+#define XEN_PLATFORM_BAR0_SIZE      0x100
+#define XEN_PLATFORM_BAR0_FLAGS     0
+#define XEN_PLATFORM_BAR0_SUSE      4
+#define XEN_PLATFORM_BAR0_VMDP      8
+
+static uint64_t xen_platform_bar0_read(void *opaque, hwaddr addr,
+                                       unsigned size)
+{
+    XenPlatformState *s = opaque;
+
+    return addr == XEN_PLATFORM_BAR0_FLAGS ? s->unplug.flags : 0xff;
+}
+
+static void xen_platform_bar0_write(void *opaque, hwaddr addr, uint64_t val,
+                                    unsigned size)
+{
+    XenPlatformState *s = opaque;
+
+    switch (addr) {
+    case XEN_PLATFORM_BAR0_FLAGS:
+        xen_unplug_write_flags(&s->unplug, val);
+        break;
+    case XEN_PLATFORM_BAR0_SUSE:
+        /* xen-kmp since Xen 3.0.4: "outl(1, ioaddr + 4)" */
+        if (val == 1) {
+            xen_unplug_request(&s->unplug, XEN_UNPLUG_IDE_SCSI_DISKS |
+                                           XEN_UNPLUG_ALL_NICS);
+        }
+        break;
+    case XEN_PLATFORM_BAR0_VMDP:
+        /* VMDP before 1.7: 1 disks, 2 NICs, anything else is a log byte */
+        if (val == 1) {
+            xen_unplug_request(&s->unplug, XEN_UNPLUG_IDE_SCSI_DISKS);
+        } else if (val == 2) {
+            xen_unplug_request(&s->unplug, XEN_UNPLUG_ALL_NICS);
+        } else {
+            xen_unplug_log_byte(&s->unplug, val);
+        }
+        break;
+    }
+}
+
+static const MemoryRegionOps xen_platform_bar0_ops = {
+    .read = xen_platform_bar0_read,
+    .write = xen_platform_bar0_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .impl.min_access_size = 1,
+    .impl.max_access_size = 1,
+};
+
+/* BAR1: the guest's grant table/shared info area; accesses are ignored */
+static uint64_t xen_platform_mmio_read(void *opaque, hwaddr addr,
+                                       unsigned size)
+{
+    trace_xen_platform_mmio_access("read", size, addr);
+    return 0;
+}
+
+static void xen_platform_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                                    unsigned size)
+{
+    trace_xen_platform_mmio_access("write", size, addr);
+}
+
+static const MemoryRegionOps xen_platform_mmio_ops = {
+    .read = xen_platform_mmio_read,
+    .write = xen_platform_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+};
+
+/* Resolve an identity property against its class default and range */
+static bool xen_platform_id(const char *prop, uint32_t *val, uint32_t dflt,
+                            uint32_t min, uint32_t max, Error **errp)
+{
+    if (*val == XEN_PLATFORM_ID_DEFAULT) {
+        *val = dflt;
+    } else if (*val < min || *val > max) {
+        error_setg(errp, "%s must be between 0x%x and 0x%x", prop, min, max);
+        return false;
+    }
+    return true;
+}
+
+static bool xen_platform_set_identity(XenPlatformState *s, Error **errp)
+{
+    PCIDevice *dev = PCI_DEVICE(s);
+    PCIDeviceClass *k = PCI_DEVICE_GET_CLASS(dev);
+
+    if (!xen_platform_id("device-id", &s->device_id, k->device_id,
+                         0x0000, 0xfffe, errp) ||
+        !xen_platform_id("revision", &s->revision, k->revision,
+                         0x00, 0xff, errp) ||
+        !xen_platform_id("class-id", &s->class_id, k->class_id,
+                         0x0000, 0xffff, errp) ||
+        !xen_platform_id("subvendor_id", &s->subvendor_id,
+                         k->subsystem_vendor_id, 0x0000, 0xfffe, errp) ||
+        !xen_platform_id("subsystem_id", &s->subsystem_id, k->subsystem_id,
+                         0x0000, 0xffff, errp)) {
+        return false;
+    }
+    pci_config_set_device_id(dev->config, s->device_id);
+    pci_config_set_revision(dev->config, s->revision);
+    pci_config_set_class(dev->config, s->class_id);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID, s->subvendor_id);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, s->subsystem_id);
+    return true;
+}
+
+/*
+ * xen-platform-2: a vendor-specific capability describing the unplug
+ * protocol, so that drivers can find it without probing ports.
+ */
+static bool xen_platform_add_capability(XenPlatformState *s, Error **errp)
+{
+    PCIDevice *dev = PCI_DEVICE(s);
+    uint8_t *cap;
+    int off;
+
+    off = pci_add_capability(dev, PCI_CAP_ID_VNDR, 0,
+                             XEN_PLATFORM_CAP_LENGTH, errp);
+    if (off < 0) {
+        return false;
+    }
+    cap = dev->config + off;
+    cap[XEN_PLATFORM_CAP_LEN] = XEN_PLATFORM_CAP_LENGTH;
+    cap[XEN_PLATFORM_CAP_CFG_TYPE] = XEN_PLATFORM_CAP_CFG_TYPE_V1;
+    pci_set_word(cap + XEN_PLATFORM_CAP_PORT_BASE, XEN_PLATFORM_IOPORT);
+    cap[XEN_PLATFORM_CAP_PROTOCOL] = XEN_PLATFORM_PROTOCOL_VERSION;
+    cap[XEN_PLATFORM_CAP_UNPLUG_MASK] = XEN_UNPLUG_ALL;
+    return true;
+}
+
+static void xen_platform_realize(PCIDevice *dev, Error **errp)
+{
+    XenPlatformState *s = XEN_PLATFORM(dev);
+    XenPlatformClass *xpc = XEN_PLATFORM_GET_CLASS(s);
+
+    if (xen_mode == XEN_DISABLED && !qtest_enabled() && !s->allow_no_xen) {
+        error_setg(errp, "%s device requires a Xen guest",
+                   object_get_typename(OBJECT(s)));
+        return;
+    }
+    if (!xen_platform_set_identity(s, errp)) {
+        return;
+    }
+
+    pci_set_word(dev->config + PCI_COMMAND,
+                 PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+    pci_config_set_prog_interface(dev->config, 0);
+    pci_config_set_interrupt_pin(dev->config, 1);
+
+    memory_region_init_io(&s->bar, OBJECT(s), &xen_platform_bar0_ops, s,
+                          "xen-pci", XEN_PLATFORM_BAR0_SIZE);
+    pci_register_bar(dev, 0, PCI_BASE_ADDRESS_SPACE_IO, &s->bar);
+
+    memory_region_init_io(&s->mmio_bar, OBJECT(s), &xen_platform_mmio_ops, s,
+                          "xen-mmio", XEN_PLATFORM_MMIO_SIZE);
+    pci_register_bar(dev, 1, PCI_BASE_ADDRESS_MEM_PREFETCH, &s->mmio_bar);
+
+    if (xpc->has_capability && !xen_platform_add_capability(s, errp)) {
+        return;
+    }
+
+    xen_unplug_realize(&s->unplug, OBJECT(s), pci_get_bus(dev), errp);
+}
+
+static void xen_platform_exit(PCIDevice *dev)
+{
+    xen_unplug_unrealize(&XEN_PLATFORM(dev)->unplug);
+}
+
+static void xen_platform_reset(DeviceState *dev)
+{
+    xen_unplug_reset(&XEN_PLATFORM(dev)->unplug);
+}
+
+static int xen_platform_post_load(void *opaque, int version_id)
+{
+    XenPlatformState *s = opaque;
+
+    xen_unplug_write_flags(&s->unplug, s->unplug.flags);
+    return xen_unplug_post_load(&s->unplug);
+}
+
+static bool xen_platform_driver_needed(void *opaque)
+{
+    return xen_unplug_driver_needed(&XEN_PLATFORM(opaque)->unplug);
+}
+
+static bool xen_platform_log_needed(void *opaque)
+{
+    return xen_unplug_log_needed(&XEN_PLATFORM(opaque)->unplug);
+}
+
+static const VMStateDescription vmstate_xen_platform_driver = {
+    .name = "platform/driver",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = xen_platform_driver_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(unplug, XenPlatformState, 1,
+                       vmstate_xen_unplug_driver, XenUnplugState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const VMStateDescription vmstate_xen_platform_log = {
+    .name = "platform/log",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = xen_platform_log_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(unplug, XenPlatformState, 1,
+                       vmstate_xen_unplug_log, XenUnplugState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+/* Name and version as in QEMU 10.0: streams of unused devices are alike */
+static const VMStateDescription vmstate_xen_platform = {
+    .name = "platform",
+    .version_id = 4,
+    .minimum_version_id = 4,
+    .post_load = xen_platform_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, XenPlatformState),
+        VMSTATE_UINT8(unplug.flags, XenPlatformState),
+        VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_xen_platform_driver,
+        &vmstate_xen_platform_log,
+        NULL
+    }
+};
+
+static const Property xen_platform_properties[] = {
+    DEFINE_PROP_UINT32("device-id", XenPlatformState, device_id,
+                       XEN_PLATFORM_ID_DEFAULT),
+    DEFINE_PROP_UINT32("revision", XenPlatformState, revision,
+                       XEN_PLATFORM_ID_DEFAULT),
+    DEFINE_PROP_UINT32("class-id", XenPlatformState, class_id,
+                       XEN_PLATFORM_ID_DEFAULT),
+    DEFINE_PROP_UINT32("subvendor_id", XenPlatformState, subvendor_id,
+                       XEN_PLATFORM_ID_DEFAULT),
+    DEFINE_PROP_UINT32("subsystem_id", XenPlatformState, subsystem_id,
+                       XEN_PLATFORM_ID_DEFAULT),
+    DEFINE_PROP_UINT32("log-burst", XenPlatformState, unplug.log_burst,
+                       XEN_PLATFORM_LOG_BURST_DEFAULT),
+    DEFINE_PROP_UINT32("log-rate", XenPlatformState, unplug.log_rate,
+                       XEN_PLATFORM_LOG_RATE_DEFAULT),
+    DEFINE_PROP_BOOL("log-throttle", XenPlatformState, unplug.log_throttle,
+                     true),
+    DEFINE_PROP_BOOL("x-allow-no-xen", XenPlatformState, allow_no_xen, false),
+};
+
+static const struct {
+    const char *name;
+    const char *description;
+} xen_platform_property_descriptions[] = {
+    { "device-id", "PCI device ID, 0x0000-0xfffe; unset: the type's" },
+    { "revision", "PCI revision ID, 0x00-0xff; unset: the type's" },
+    { "class-id", "PCI class code (base, sub), 0x0000-0xffff; "
+                  "unset: 0xff80" },
+    { "subvendor_id", "PCI subsystem vendor ID, 0x0000-0xfffe; "
+                      "unset: 0x5853" },
+    { "subsystem_id", "PCI subsystem ID, 0x0000-0xffff; "
+                      "unset: the type's" },
+    { "log-burst", "Guest log bytes the host takes in a burst" },
+    { "log-rate", "Guest log bytes per second the host takes after a burst" },
+    { "log-throttle", "Rate-limit the guest log (xenstore's "
+                      "/local/domain/<domid>/log-throttling overrides)" },
+    { "x-allow-no-xen", "Realize without Xen, for tests and benchmarks" },
+};
+
+static void xen_platform_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
+    int i;
+
+    k->realize = xen_platform_realize;
+    k->exit = xen_platform_exit;
+    k->vendor_id = PCI_VENDOR_ID_XEN;
+    k->device_id = PCI_DEVICE_ID_XEN_PLATFORM;
+    k->revision = 1;
+    k->class_id = XEN_PLATFORM_CLASS_ID;
+    k->subsystem_vendor_id = PCI_VENDOR_ID_XEN;
+    k->subsystem_id = PCI_DEVICE_ID_XEN_PLATFORM;
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    dc->desc = "Xen platform PCI device";
+    dc->hotpluggable = false;
+    dc->vmsd = &vmstate_xen_platform;
+    device_class_set_legacy_reset(dc, xen_platform_reset);
+    device_class_set_props(dc, xen_platform_properties);
+    for (i = 0; i < ARRAY_SIZE(xen_platform_property_descriptions); i++) {
+        object_class_property_set_description(oc,
+            xen_platform_property_descriptions[i].name,
+            xen_platform_property_descriptions[i].description);
+    }
+}
+
+/* xen-platform-2 differs only in its identity and its capability */
+static void xen_platform_2_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
+    XenPlatformClass *xpc = XEN_PLATFORM_CLASS(oc);
+
+    k->device_id = PCI_DEVICE_ID_XEN_PLATFORM_V2;
+    k->revision = 2;
+    k->subsystem_id = PCI_DEVICE_ID_XEN_PLATFORM_V2;
+    xpc->has_capability = true;
+    dc->desc = "Xen platform PCI device, version 2";
+}
+
+static const TypeInfo xen_platform_types[] = {
+    {
+        .name          = TYPE_XEN_PLATFORM,
+        .parent        = TYPE_PCI_DEVICE,
+        .instance_size = sizeof(XenPlatformState),
+        .class_size    = sizeof(XenPlatformClass),
+        .class_init    = xen_platform_class_init,
+        .interfaces    = (InterfaceInfo[]) {
+            { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+            { },
+        },
+    }, {
+        .name          = TYPE_XEN_PLATFORM_2,
+        .parent        = TYPE_XEN_PLATFORM,
+        .class_init    = xen_platform_2_class_init,
+    },
+};
+
+DEFINE_TYPES(xen_platform_types)

@@ -1,0 +1,155 @@
+/*
+ * Xen platform PCI device and its emulated-device unplug protocol
+ *
+ * Copyright (c) 2026 The xen-platform contributors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The protocol is specified in docs/specs/xen-platform.rst.
+ */
+
+#ifndef HW_XEN_XEN_PLATFORM_H
+#define HW_XEN_XEN_PLATFORM_H
+
+#include "exec/memory.h"
+#include "hw/pci/pci_device.h"
+#include "qom/object.h"
+
+#define TYPE_XEN_PLATFORM   "xen-platform"
+#define TYPE_XEN_PLATFORM_2 "xen-platform-2"
+
+/* Fixed I/O ports, owned by one platform device per machine */
+#define XEN_PLATFORM_IOPORT             0x10
+#define XEN_PLATFORM_IOPORT_SIZE        0x10
+#define XEN_PLATFORM_PORT_MAGIC         0x0     /* 0x10, relative to base */
+#define XEN_PLATFORM_PORT_VERSION       0x2     /* 0x12, relative to base */
+
+#define XEN_PLATFORM_MAGIC              0x49d2
+#define XEN_PLATFORM_MAGIC_BLACKLISTED  0xd249
+#define XEN_PLATFORM_PROTOCOL_VERSION   1
+
+/* Unplug mask written to port 0x10 */
+#define XEN_UNPLUG_IDE_SCSI_DISKS       (1u << 0)
+#define XEN_UNPLUG_ALL_NICS             (1u << 1)
+#define XEN_UNPLUG_AUX_IDE_DISKS        (1u << 2)
+#define XEN_UNPLUG_NVME_DISKS           (1u << 3)
+#define XEN_UNPLUG_ALL                  (XEN_UNPLUG_IDE_SCSI_DISKS | \
+                                         XEN_UNPLUG_ALL_NICS | \
+                                         XEN_UNPLUG_AUX_IDE_DISKS | \
+                                         XEN_UNPLUG_NVME_DISKS)
+
+/* Platform flags (port 0x10 byte, BAR0 offset 0) */
+#define XEN_PLATFORM_FLAG_ROM_LOCK      (1u << 0)
+
+/* PV driver product numbers (Xen's public/hvm/pvdrivers.h) */
+#define XEN_PV_PRODUCT_XENSOURCE_WINDOWS  0x0001
+#define XEN_PV_PRODUCT_GPLPV_WINDOWS      0x0002
+#define XEN_PV_PRODUCT_LINUX              0x0003
+#define XEN_PV_PRODUCT_EXPERIMENTAL       0xffff
+
+/* Log channel */
+#define XEN_PLATFORM_LOG_LINE_MAX       1024    /* bytes before forced flush */
+#define XEN_PLATFORM_LOG_BURST_DEFAULT  (128 * KiB)
+#define XEN_PLATFORM_LOG_RATE_DEFAULT   256     /* bytes per second */
+/* The smallest bucket that can pass the longest escaped line */
+#define XEN_PLATFORM_LOG_BURST_MIN      (8 * KiB)
+#define XEN_PLATFORM_LOG_BURST_MAX      (1 * GiB)
+
+/* Vendor-specific capability of xen-platform-2 (ID 0x09) */
+#define XEN_PLATFORM_CAP_LENGTH         0x08
+#define XEN_PLATFORM_CAP_LEN            0x02    /* u8: capability length */
+#define XEN_PLATFORM_CAP_CFG_TYPE       0x03    /* u8: layout version, 1 */
+#define XEN_PLATFORM_CAP_PORT_BASE      0x04    /* u16: fixed port base */
+#define XEN_PLATFORM_CAP_PROTOCOL       0x06    /* u8: protocol version */
+#define XEN_PLATFORM_CAP_UNPLUG_MASK    0x07    /* u8: unplug bits known */
+#define XEN_PLATFORM_CAP_CFG_TYPE_V1    1
+
+/*
+ * The unplug protocol core (hw/xen/xen_unplug.c): the fixed ports, the
+ * driver handshake and blacklist, the log channel and the removal of
+ * emulated devices. It does not know the PCI device it is part of.
+ */
+typedef struct XenUnplugState {
+    MemoryRegion fixed_io;
+    Object *owner;
+    PCIBus *bus;                /* where emulated devices are removed */
+    struct qemu_xs_handle *xsh;
+    struct qemu_xs_watch *throttle_watch;
+    bool xs_warned;
+
+    /* Configuration (properties of the PCI device) */
+    uint32_t log_burst;         /* bytes */
+    uint32_t log_rate;          /* bytes per second */
+    bool log_throttle;          /* rate limit on; xenstore may override */
+
+    /* Guest-visible state, reset with the device */
+    uint8_t flags;
+    bool product_set;
+    uint16_t product;
+    bool build_set;
+    uint32_t build;
+    bool blacklisted;
+    uint8_t unplugged;          /* unplug bits acted on since reset */
+    bool replay_unplug;         /* re-apply @unplugged once running */
+
+    /* Log channel */
+    uint32_t log_len;
+    uint32_t log_cost;          /* bytes the pending line costs the host */
+    uint8_t log_line[XEN_PLATFORM_LOG_LINE_MAX];
+    bool throttle_override;     /* xenstore has a say */
+    bool throttle_xs;           /* what xenstore says */
+    uint64_t log_tokens;        /* bytes * NANOSECONDS_PER_SECOND */
+    int64_t log_refill_ns;      /* QEMU_CLOCK_VIRTUAL */
+    uint32_t log_dropped_lines; /* not yet reported by a notice */
+    uint64_t log_dropped_bytes;
+    uint64_t log_suppressed_total;
+} XenUnplugState;
+
+extern const VMStateDescription vmstate_xen_unplug_driver;
+extern const VMStateDescription vmstate_xen_unplug_log;
+bool xen_unplug_driver_needed(XenUnplugState *s);
+bool xen_unplug_log_needed(XenUnplugState *s);
+
+bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
+                        Error **errp);
+void xen_unplug_unrealize(XenUnplugState *s);
+void xen_unplug_reset(XenUnplugState *s);
+int xen_unplug_post_load(XenUnplugState *s);
+
+/* Entry points for the PCI device's BAR0 (legacy unplug interfaces) */
+void xen_unplug_request(XenUnplugState *s, uint32_t mask);
+void xen_unplug_devices(XenUnplugState *s, uint32_t mask);
+void xen_unplug_log_byte(XenUnplugState *s, uint8_t byte);
+void xen_unplug_write_flags(XenUnplugState *s, uint8_t flags);
+
+const char *xen_pv_product_name(uint16_t product);
+
+/*
+ * The PCI device (hw/xen/xen_platform.c)
+ */
+OBJECT_DECLARE_TYPE(XenPlatformState, XenPlatformClass, XEN_PLATFORM)
+
+/* Identity defaults are the PCIDeviceClass fields of each class */
+struct XenPlatformClass {
+    PCIDeviceClass parent_class;
+
+    bool has_capability;        /* the vendor-specific capability */
+};
+
+struct XenPlatformState {
+    PCIDevice parent_obj;
+
+    MemoryRegion bar;
+    MemoryRegion mmio_bar;
+    XenUnplugState unplug;
+
+    /* Identity properties; UINT32_MAX means "the class default" */
+    uint32_t device_id;
+    uint32_t revision;
+    uint32_t class_id;
+    uint32_t subvendor_id;
+    uint32_t subsystem_id;
+    bool allow_no_xen;
+};
+
+#endif /* HW_XEN_XEN_PLATFORM_H */
