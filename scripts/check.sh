@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Build what the tests need and run them: the project's qtests, QEMU's own
+# x86_64 qtests the series could regress, and the --disable-xen build.
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$top"
+. "$here/config.sh"
+
+qtests="xen-platform-test device-introspect-test qom-test test-hmp"
+targets="qemu-system-x86_64 qemu-img"
+for t in $qtests; do targets="$targets tests/qtest/$t"; done
+"$here/build.sh" "$BUILD_DIR" --enable-xen -- $targets || {
+    echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 skipped=0
+export QTEST_QEMU_BINARY="$top/$BUILD_DIR/qemu-system-x86_64"
+export QTEST_QEMU_IMG="$top/$BUILD_DIR/qemu-img"
+export G_TEST_DBUS_DAEMON=/bin/true
+mkdir -p "$BUILD_DIR/check"
+for t in $qtests; do
+    log="$BUILD_DIR/check/$t.tap"
+    echo "== $t"
+    start=$SECONDS
+    timeout 600 "$BUILD_DIR/tests/qtest/$t" --tap -k > "$log" 2>&1
+    rc=$?
+    p=$(grep -cE '^ok ' "$log" | head -n1)
+    s=$(grep -cE '^ok .*# SKIP' "$log" | head -n1)
+    f=$(grep -cE '^not ok ' "$log" | head -n1)
+    grep -E '^(not ok|ok .*# SKIP)' "$log" | sed 's/^/   /'
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+        echo "   $t exited with status $rc (see $log):"
+        tail -n 15 "$log" | sed 's/^/   | /'
+        f=1
+    fi
+    echo "   $((p - s)) passed, $f failed, $s skipped ($((SECONDS - start)) s)"
+    passed=$((passed + p - s)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+
+echo "== build without Xen (--disable-xen)"
+if "$here/build.sh" "$NOXEN_BUILD_DIR" --disable-xen -- qemu-system-x86_64 \
+        > "$BUILD_DIR/check/build-noxen.log" 2>&1 &&
+   "$NOXEN_BUILD_DIR/qemu-system-x86_64" -device help 2>/dev/null |
+        grep -q '"xen-platform-2"'; then
+    echo "   ok: builds and lists xen-platform-2"
+    passed=$((passed + 1))
+else
+    echo "   FAILED (see $BUILD_DIR/check/build-noxen.log)"
+    tail -n 20 "$BUILD_DIR/check/build-noxen.log" | sed 's/^/   | /'
+    failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

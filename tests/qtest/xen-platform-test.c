@@ -1,0 +1,1150 @@
+/*
+ * QTest testcases for the Xen platform device (xen-platform, xen-platform-2)
+ *
+ * Copyright (c) 2026 The xen-platform contributors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The tests speak to the device as a PV driver does (config space, the
+ * fixed I/O ports 0x10-0x1f) and as a toolstack does (QMP, xenstore), as
+ * specified in docs/specs/xen-platform.rst. Xenstore is a wire-protocol
+ * peer in this process (xenstore-peer.c) that QEMU's libxenstore reaches
+ * through $XENSTORED_PATH.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/timer.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "hw/pci/pci_regs.h"
+#include "xenstore-peer.h"
+
+#define PORT_MAGIC      0x10
+#define PORT_VERSION    0x12
+#define MAGIC           0x49d2
+#define MAGIC_BLACKLISTED 0xd249
+#define PLATFORM_SLOT   3
+#define LOG_BURST_DEFAULT (128 * 1024)
+/* What a 99-byte log line costs: "xen-platform: " prefix, text, newline */
+#define LINE_COST       (14 + 99 + 1)
+
+#define UNPLUG_IDE_SCSI_DISKS 1
+#define UNPLUG_ALL_NICS       2
+#define UNPLUG_AUX_IDE_DISKS  4
+#define UNPLUG_NVME_DISKS     8
+
+/*
+ * Helpers
+ */
+typedef struct Machine {
+    QTestState *qts;
+    QPCIBus *bus;
+    QPCIDevice *dev;
+    char *logfile;
+} Machine;
+
+static Machine *machine_start(const char *device, const char *extra)
+{
+    Machine *m = g_new0(Machine, 1);
+    int fd;
+
+    fd = g_file_open_tmp("xen-platform-log-XXXXXX", &m->logfile, NULL);
+    g_assert(fd >= 0);
+    close(fd);
+    m->qts = qtest_initf("-machine pc -nodefaults -d guest_errors -D %s "
+                         "-device %s,addr=%d %s", m->logfile, device,
+                         PLATFORM_SLOT, extra ? extra : "");
+    m->bus = qpci_new_pc(m->qts, NULL);
+    m->dev = qpci_device_find(m->bus, QPCI_DEVFN(PLATFORM_SLOT, 0));
+    g_assert(m->dev);
+    return m;
+}
+
+static void machine_stop(Machine *m)
+{
+    g_free(m->dev);
+    qpci_free_pc(m->bus);
+    qtest_quit(m->qts);
+    unlink(m->logfile);
+    g_free(m->logfile);
+    g_free(m);
+}
+
+/* What QEMU's log holds so far */
+static char *machine_log(Machine *m)
+{
+    char *text = NULL;
+
+    /* A round trip: QEMU has written what earlier commands logged */
+    qtest_qmp_assert_success(m->qts, "{'execute': 'query-status'}");
+    g_assert(g_file_get_contents(m->logfile, &text, NULL, NULL));
+    return text;
+}
+
+static unsigned count_substr(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    const char *p = hay;
+
+    while ((p = strstr(p, needle))) {
+        n++;
+        p += strlen(needle);
+    }
+    return n;
+}
+
+static QDict *driver_info(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{'execute': "
+                           "'query-xen-platform-pv-driver-info'}");
+    QDict *ret;
+
+    g_assert(qdict_haskey(rsp, "return"));
+    ret = qdict_get_qdict(rsp, "return");
+    qobject_ref(ret);
+    qobject_unref(rsp);
+    return ret;
+}
+
+static void assert_running(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'query-status'}");
+
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(rsp, "return"), "status"),
+                    ==, "running");
+    qobject_unref(rsp);
+}
+
+/* Product, build, magic re-read: the verdict */
+static uint16_t preamble(QTestState *qts, uint16_t product, uint32_t build)
+{
+    qtest_outw(qts, PORT_VERSION, product);
+    qtest_outl(qts, PORT_MAGIC, build);
+    return qtest_inw(qts, PORT_MAGIC);
+}
+
+/* The driver sequence (Xen docs/misc/hvm-emulated-unplug) to the verdict */
+static uint16_t handshake(QTestState *qts, uint16_t product, uint32_t build)
+{
+    g_assert_cmphex(qtest_inw(qts, PORT_MAGIC), ==, MAGIC);
+    g_assert_cmpuint(qtest_inb(qts, PORT_VERSION), ==, 1);
+    return preamble(qts, product, build);
+}
+
+static void log_line(QTestState *qts, const char *line)
+{
+    for (; *line; line++) {
+        qtest_outb(qts, PORT_VERSION, *line);
+    }
+    qtest_outb(qts, PORT_VERSION, '\n');
+}
+
+/* Run QEMU expecting it to refuse to start; return its stderr */
+static char *start_fails(const char *args)
+{
+    g_autofree char *cmd = g_strdup_printf("%s -machine pc -nodefaults "
+                                           "-accel qtest -display none %s",
+                                           g_getenv("QTEST_QEMU_BINARY"),
+                                           args);
+    g_auto(GStrv) argv = NULL;
+    char *err = NULL;
+    int status;
+
+    g_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                          NULL, &err, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), !=, 0);
+    return err;
+}
+
+/*
+ * PCI identity and config space
+ */
+typedef struct Identity {
+    const char *device;
+    uint16_t device_id;
+    uint8_t revision;
+    uint16_t class_id;
+    uint16_t subvendor;
+    uint16_t subsystem;
+} Identity;
+
+static void check_identity(Machine *m, const Identity *id, bool cap)
+{
+    QPCIDevice *d = m->dev;
+    int i;
+
+    g_assert_cmphex(qpci_config_readw(d, PCI_VENDOR_ID), ==, 0x5853);
+    g_assert_cmphex(qpci_config_readw(d, PCI_DEVICE_ID), ==, id->device_id);
+    g_assert_cmphex(qpci_config_readb(d, PCI_REVISION_ID), ==, id->revision);
+    g_assert_cmphex(qpci_config_readb(d, PCI_CLASS_PROG), ==, 0);
+    g_assert_cmphex(qpci_config_readw(d, PCI_CLASS_DEVICE), ==, id->class_id);
+    g_assert_cmphex(qpci_config_readb(d, PCI_HEADER_TYPE), ==, 0);
+    g_assert_cmphex(qpci_config_readw(d, PCI_SUBSYSTEM_VENDOR_ID), ==,
+                    id->subvendor);
+    g_assert_cmphex(qpci_config_readw(d, PCI_SUBSYSTEM_ID), ==,
+                    id->subsystem);
+    g_assert_cmphex(qpci_config_readb(d, PCI_INTERRUPT_PIN), ==, 1);
+    g_assert_cmphex(qpci_config_readw(d, PCI_STATUS) & PCI_STATUS_CAP_LIST,
+                    ==, cap ? PCI_STATUS_CAP_LIST : 0);
+    g_assert_cmphex(qpci_config_readb(d, PCI_CAPABILITY_LIST), ==,
+                    cap ? 0x40 : 0);
+
+    /* BAR0: 256 bytes of I/O; BAR1: 16 MiB prefetchable memory */
+    g_assert_cmphex(qpci_config_readl(d, PCI_BASE_ADDRESS_0), ==, 0x1);
+    g_assert_cmphex(qpci_config_readl(d, PCI_BASE_ADDRESS_1), ==, 0x8);
+    qpci_config_writel(d, PCI_BASE_ADDRESS_0, 0xffffffff);
+    qpci_config_writel(d, PCI_BASE_ADDRESS_1, 0xffffffff);
+    g_assert_cmphex(qpci_config_readl(d, PCI_BASE_ADDRESS_0), ==, 0xffffff01);
+    g_assert_cmphex(qpci_config_readl(d, PCI_BASE_ADDRESS_1), ==, 0xff000008);
+    for (i = PCI_BASE_ADDRESS_2; i <= PCI_BASE_ADDRESS_5; i += 4) {
+        g_assert_cmphex(qpci_config_readl(d, i), ==, 0);
+    }
+    g_assert_cmphex(qpci_config_readl(d, PCI_ROM_ADDRESS), ==, 0);
+
+    /* Nothing else in the device-specific area but the capability */
+    for (i = cap ? 0x48 : 0x40; i < 0x100; i += 4) {
+        g_assert_cmphex(qpci_config_readl(d, i), ==, 0);
+    }
+}
+
+static void test_identity_v1(void)
+{
+    static const Identity v1 = { "xen-platform", 0x0001, 1, 0xff80,
+                                 0x5853, 0x0001 };
+    Machine *m = machine_start("xen-platform", NULL);
+
+    check_identity(m, &v1, false);
+    machine_stop(m);
+}
+
+static void test_identity_v2(void)
+{
+    static const Identity v2 = { "xen-platform-2", 0x0002, 2, 0xff80,
+                                 0x5853, 0x0002 };
+    Machine *m = machine_start("xen-platform-2", NULL);
+
+    check_identity(m, &v2, true);
+    machine_stop(m);
+}
+
+static void test_identity_properties(void)
+{
+    static const Identity custom = { "xen-platform", 0xc000, 7, 0x0880,
+                                     0x1af4, 0x1100 };
+    Machine *m = machine_start("xen-platform", "-global xen-platform."
+                               "device-id=0xc000 -global xen-platform."
+                               "revision=7 -global xen-platform.class-id="
+                               "0x0880 -global xen-platform.subvendor_id="
+                               "0x1af4 -global xen-platform.subsystem_id="
+                               "0x1100");
+
+    check_identity(m, &custom, false);
+    machine_stop(m);
+}
+
+static void test_identity_refused(void)
+{
+    static const struct {
+        const char *prop;
+        const char *range;
+    } bad[] = {
+        { "device-id=0xffff", "device-id must be between 0x0 and 0xfffe" },
+        { "revision=256", "revision must be between 0x0 and 0xff" },
+        { "class-id=0x10000", "class-id must be between 0x0 and 0xffff" },
+        { "subvendor_id=0xffff", "subvendor_id must be between" },
+        { "subsystem_id=0x10000", "subsystem_id must be between" },
+        { "log-burst=100", "log-burst must be between" },
+        { "log-rate=0", "log-rate must be between" },
+    };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        g_autofree char *args = g_strdup_printf("-device xen-platform,%s",
+                                                bad[i].prop);
+        g_autofree char *err = start_fails(args);
+
+        g_assert_nonnull(strstr(err, bad[i].range));
+    }
+}
+
+static void test_capability(void)
+{
+    Machine *m = machine_start("xen-platform-2", NULL);
+    QPCIDevice *d = m->dev;
+    uint8_t off = qpci_config_readb(d, PCI_CAPABILITY_LIST);
+    uint8_t before[8];
+    int i;
+
+    /* Walk the list as a driver does */
+    g_assert(qpci_config_readw(d, PCI_STATUS) & PCI_STATUS_CAP_LIST);
+    g_assert_cmphex(off, >=, 0x40);
+    g_assert_cmphex(qpci_config_readb(d, off), ==, PCI_CAP_ID_VNDR);
+    g_assert_cmphex(qpci_config_readb(d, off + 1), ==, 0);   /* last */
+    g_assert_cmphex(qpci_config_readb(d, off + 2), ==, 8);   /* length */
+    g_assert_cmphex(qpci_config_readb(d, off + 3), ==, 1);   /* layout */
+    g_assert_cmphex(qpci_config_readw(d, off + 4), ==, PORT_MAGIC);
+    g_assert_cmphex(qpci_config_readb(d, off + 6), ==, 1);   /* protocol */
+    g_assert_cmphex(qpci_config_readb(d, off + 7), ==, 0x0f); /* unplug */
+
+    /* Read-only */
+    for (i = 0; i < 8; i++) {
+        before[i] = qpci_config_readb(d, off + i);
+        qpci_config_writeb(d, off + i, ~before[i]);
+    }
+    for (i = 0; i < 8; i++) {
+        g_assert_cmphex(qpci_config_readb(d, off + i), ==, before[i]);
+    }
+    machine_stop(m);
+}
+
+static void test_single_owner(void)
+{
+    static const char *pairs[] = {
+        "-device xen-platform -device xen-platform-2",
+        "-device xen-platform-2 -device xen-platform",
+        "-device xen-platform -device xen-platform",
+        "-device xen-platform-2 -device xen-platform-2",
+    };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(pairs); i++) {
+        g_autofree char *err = start_fails(pairs[i]);
+
+        g_assert_nonnull(strstr(err, "I/O ports 0x10-0x1f already belong"));
+    }
+}
+
+static void test_hotplug_refused(void)
+{
+    QTestState *qts = qtest_init("-machine pc -nodefaults "
+                                 "-device xen-platform,id=xp,addr=3");
+    QDict *rsp;
+
+    rsp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
+                    "{'driver': 'xen-platform-2', 'id': 'xp2'}}");
+    g_assert(qdict_haskey(rsp, "error"));
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"), "hotplug"));
+    qobject_unref(rsp);
+    rsp = qtest_qmp(qts, "{'execute': 'device_del', 'arguments': "
+                    "{'id': 'xp'}}");
+    g_assert(qdict_haskey(rsp, "error"));
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"), "hotplug"));
+    qobject_unref(rsp);
+    assert_running(qts);
+    qtest_quit(qts);
+}
+
+/*
+ * Unplug of emulated devices
+ */
+#define UNPLUG_MACHINE \
+    "-drive if=none,id=hd0,driver=null-co " \
+    "-drive if=none,id=hd1,driver=null-co " \
+    "-drive if=none,id=cd0,driver=null-co,media=cdrom " \
+    "-drive if=none,id=sd0,driver=null-co " \
+    "-drive if=none,id=nv0,driver=null-co " \
+    "-device ide-hd,drive=hd0,bus=ide.0,unit=0 " \
+    "-device ide-hd,drive=hd1,bus=ide.1,unit=0 " \
+    "-device ide-cd,drive=cd0,bus=ide.1,unit=1 " \
+    "-device virtio-scsi-pci,id=scsi,addr=4 " \
+    "-device scsi-hd,drive=sd0,bus=scsi.0 " \
+    "-device nvme,drive=nv0,serial=xp0,addr=5 " \
+    "-netdev user,id=net0 -netdev user,id=net1 " \
+    "-device e1000,netdev=net0,addr=6 " \
+    "-device rtl8139,netdev=net1,addr=7"
+
+/* Set of drive ids in query-block, as "hd0 hd1 ..." */
+static char *drives(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'query-block'}");
+    GString *s = g_string_new("");
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(rsp, "return"), e) {
+        QDict *b = qobject_to(QDict, qlist_entry_obj(e));
+
+        g_string_append_printf(s, "%s%s", s->len ? " " : "",
+                               qdict_get_str(b, "device"));
+    }
+    qobject_unref(rsp);
+    return g_string_free(s, false);
+}
+
+/*
+ * Drives of removed PCI devices go when the device is finalized, which
+ * QEMU defers to an RCU grace period: wait for them a little.
+ */
+static char *drives_settled(QTestState *qts, const char *want)
+{
+    char *have = drives(qts);
+    int i;
+
+    for (i = 0; i < 200 && strcmp(have, want); i++) {
+        g_free(have);
+        g_usleep(10 * 1000);
+        have = drives(qts);
+    }
+    return have;
+}
+
+/* Slots of the devices on bus 0, as "1.1:0101 3.0:ff80 ..." */
+static char *pci_devices(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'query-pci'}");
+    QList *buses = qdict_get_qlist(rsp, "return");
+    QDict *bus0 = qobject_to(QDict, qlist_peek(buses));
+    GString *s = g_string_new("");
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(bus0, "devices"), e) {
+        QDict *d = qobject_to(QDict, qlist_entry_obj(e));
+        QDict *cls = qdict_get_qdict(d, "class_info");
+
+        g_string_append_printf(s, "%s%d.%d:%04x", s->len ? " " : "",
+                               (int)qdict_get_int(d, "slot"),
+                               (int)qdict_get_int(d, "function"),
+                               (unsigned)qdict_get_int(cls, "class"));
+    }
+    qobject_unref(rsp);
+    return g_string_free(s, false);
+}
+
+static char *networks(QTestState *qts)
+{
+    return qtest_hmp(qts, "info network");
+}
+
+typedef struct UnplugCase {
+    uint16_t mask;
+    const char *drives;     /* what stays */
+    const char *pci;        /* what stays */
+    bool nics_gone;
+} UnplugCase;
+
+static const char *all_pci =
+    "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80 4.0:0100 5.0:0108 "
+    "6.0:0200 7.0:0200";
+
+static const UnplugCase unplug_cases[] = {
+    { 0, "hd0 hd1 cd0 sd0 nv0",
+      "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80 4.0:0100 5.0:0108 "
+      "6.0:0200 7.0:0200", false },
+    { UNPLUG_IDE_SCSI_DISKS, "cd0 nv0",
+      "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80 5.0:0108 "
+      "6.0:0200 7.0:0200", false },
+    { UNPLUG_ALL_NICS, "hd0 hd1 cd0 sd0 nv0",
+      "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80 4.0:0100 5.0:0108",
+      true },
+    { UNPLUG_AUX_IDE_DISKS, "hd0 cd0 sd0 nv0",
+      "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80 4.0:0100 5.0:0108 "
+      "6.0:0200 7.0:0200", false },
+    { UNPLUG_AUX_IDE_DISKS | UNPLUG_IDE_SCSI_DISKS, "cd0 nv0",
+      "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80 5.0:0108 "
+      "6.0:0200 7.0:0200", false },
+    { UNPLUG_NVME_DISKS, "hd0 hd1 cd0 sd0",
+      "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80 4.0:0100 "
+      "6.0:0200 7.0:0200", false },
+    { 0xf, "cd0",
+      "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80", true },
+};
+
+static void test_unplug(const void *opaque)
+{
+    const UnplugCase *c = opaque;
+    Machine *m = machine_start("xen-platform", UNPLUG_MACHINE);
+    g_autofree char *before = pci_devices(m->qts);
+    g_autofree char *drv = NULL;
+    g_autofree char *pci = NULL;
+    g_autofree char *net = NULL;
+    QDict *info;
+    int round;
+
+    g_assert_cmpstr(before, ==, all_pci);
+    for (round = 0; round < 2; round++) {   /* a second write is harmless */
+        qtest_outw(m->qts, PORT_MAGIC, c->mask);
+        g_free(drv);
+        g_free(pci);
+        g_free(net);
+        drv = drives_settled(m->qts, c->drives);
+        pci = pci_devices(m->qts);
+        net = networks(m->qts);
+        g_assert_cmpstr(drv, ==, c->drives);
+        g_assert_cmpstr(pci, ==, c->pci);
+        g_assert_cmpint(!strstr(net, "net0"), ==, c->nics_gone);
+        g_assert_cmpint(!strstr(net, "net1"), ==, c->nics_gone);
+        assert_running(m->qts);
+    }
+    info = driver_info(m->qts);
+    g_assert_cmpint(qdict_get_int(info, "unplugged"), ==, c->mask);
+    qobject_unref(info);
+    machine_stop(m);
+}
+
+/* Old SUSE kernels and Novell VMDP unplug through BAR0 */
+static void test_unplug_legacy_bar0(void)
+{
+    Machine *m = machine_start("xen-platform", UNPLUG_MACHINE);
+    QPCIBar bar;
+    g_autofree char *drv = NULL;
+    g_autofree char *net = NULL;
+
+    qpci_device_enable(m->dev);
+    bar = qpci_iomap(m->dev, 0, NULL);
+    qpci_io_writeb(m->dev, bar, 8, 2);          /* VMDP: NICs */
+    net = networks(m->qts);
+    g_assert_null(strstr(net, "net0"));
+    drv = drives(m->qts);
+    g_assert_cmpstr(drv, ==, "hd0 hd1 cd0 sd0 nv0");
+    g_free(drv);
+    qpci_io_writel(m->dev, bar, 4, 1);          /* SUSE: disks and NICs */
+    drv = drives_settled(m->qts, "cd0 nv0");
+    g_assert_cmpstr(drv, ==, "cd0 nv0");
+    qpci_iounmap(m->dev, bar);
+    machine_stop(m);
+}
+
+/*
+ * Ports: undefined accesses
+ */
+static void test_ports_undefined(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    QTestState *qts = m->qts;
+    g_autofree char *log = NULL;
+    uint16_t port;
+
+    g_assert_cmphex(qtest_inl(qts, PORT_MAGIC), ==, 0xffffffff);
+    g_assert_cmphex(qtest_inw(qts, PORT_VERSION), ==, 0xffff);
+    g_assert_cmphex(qtest_inl(qts, PORT_VERSION), ==, 0xffffffff);
+    for (port = 0x11; port < 0x20; port++) {
+        if (port == PORT_VERSION) {
+            continue;
+        }
+        g_assert_cmphex(qtest_inb(qts, port), ==, 0xff);
+        qtest_outb(qts, port, 0x5a);
+        if (port <= 0x1c) {     /* wider accesses within the ports */
+            g_assert_cmphex(qtest_inw(qts, port), ==, 0xffff);
+            g_assert_cmphex(qtest_inl(qts, port), ==, 0xffffffff);
+            qtest_outw(qts, port, 0x5a5a);
+            qtest_outl(qts, port, 0x5a5a5a5a);
+        }
+    }
+    qtest_outl(qts, PORT_VERSION, 0x12345678);
+    /* Nothing changed */
+    g_assert_cmphex(qtest_inw(qts, PORT_MAGIC), ==, MAGIC);
+    g_assert_cmphex(qtest_inb(qts, PORT_MAGIC), ==, 0);
+    g_assert_cmphex(qtest_inb(qts, PORT_VERSION), ==, 1);
+    log = machine_log(m);
+    g_assert_nonnull(strstr(log, "undefined 4-byte write of port 0x12"));
+    g_assert_nonnull(strstr(log, "undefined 2-byte read of port 0x12"));
+    assert_running(qts);
+    machine_stop(m);
+}
+
+static void test_flags(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+
+    g_assert_cmphex(qtest_inb(m->qts, PORT_MAGIC), ==, 0);
+    qtest_outb(m->qts, PORT_MAGIC, 0xff);       /* only bit 0 sticks */
+    g_assert_cmphex(qtest_inb(m->qts, PORT_MAGIC), ==, 1);
+    qtest_system_reset(m->qts);
+    g_assert_cmphex(qtest_inb(m->qts, PORT_MAGIC), ==, 0);
+    machine_stop(m);
+}
+
+/*
+ * The handshake and the blacklist, against the xenstore peer
+ */
+typedef struct Store {
+    XsPeer *peer;
+    char *dir;
+    char *path;
+} Store;
+
+static Store *store_start(void)
+{
+    Store *st = g_new0(Store, 1);
+
+    st->dir = g_dir_make_tmp("xen-platform-xs-XXXXXX", NULL);
+    st->path = g_strdup_printf("%s/socket", st->dir);
+    st->peer = xs_peer_start(st->path);
+    g_setenv("XENSTORED_PATH", st->path, true);
+    return st;
+}
+
+static void store_stop(Store *st)
+{
+    g_unsetenv("XENSTORED_PATH");
+    xs_peer_stop(st->peer);
+    rmdir(st->dir);
+    g_free(st->dir);
+    g_free(st->path);
+    g_free(st);
+}
+
+/* The paths QEMU read from xenstore, one "READ path" a line */
+static char *store_reads(Store *st)
+{
+    g_autofree char *log = xs_peer_take_log(st->peer);
+    g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+    GString *s = g_string_new("");
+    int i;
+
+    for (i = 0; lines[i]; i++) {
+        if (g_str_has_prefix(lines[i], "READ /mh/")) {
+            g_string_append_printf(s, "%s\n", lines[i]);
+        }
+    }
+    return g_string_free(s, false);
+}
+
+static void test_handshake_linux(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *reads = NULL;
+    QDict *info;
+
+    g_assert_cmphex(handshake(m->qts, 3, 0), ==, MAGIC);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/linux/0\n");
+    info = driver_info(m->qts);
+    g_assert_cmpint(qdict_get_int(info, "product-num"), ==, 3);
+    g_assert_cmpint(qdict_get_int(info, "build-num"), ==, 0);
+    g_assert_cmpstr(qdict_get_str(info, "product-name"), ==, "linux");
+    g_assert_false(qdict_get_bool(info, "blacklisted"));
+    qobject_unref(info);
+    machine_stop(m);
+    store_stop(st);
+}
+
+static void test_blacklist(void)
+{
+    static const struct {
+        uint16_t product;
+        const char *name;
+    } products[] = {
+        { 1, "xensource-windows" },
+        { 2, "gplpv-windows" },
+        { 3, "linux" },
+        { 0xffff, "experimental" },
+    };
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform-2", NULL);
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(products); i++) {
+        g_autofree char *node = g_strdup_printf("/mh/driver-blacklist/%s/"
+                                                "4294967295",
+                                                products[i].name);
+        g_autofree char *want = g_strdup_printf("READ %s\n", node);
+        g_autofree char *reads = NULL;
+        QDict *info;
+
+        xs_peer_write(st->peer, node, "");
+        g_assert_cmphex(handshake(m->qts, products[i].product, 0xffffffff),
+                        ==, MAGIC_BLACKLISTED);
+        reads = store_reads(st);
+        g_assert_cmpstr(reads, ==, want);
+        /* it stays so */
+        g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC_BLACKLISTED);
+        info = driver_info(m->qts);
+        g_assert_true(qdict_get_bool(info, "blacklisted"));
+        qobject_unref(info);
+        /* other builds of the same product are fine */
+        g_assert_cmphex(preamble(m->qts, products[i].product, 7), ==, MAGIC);
+        g_free(reads);
+        reads = store_reads(st);
+        g_free(want);
+        want = g_strdup_printf("READ /mh/driver-blacklist/%s/7\n",
+                               products[i].name);
+        g_assert_cmpstr(reads, ==, want);
+        qtest_system_reset(m->qts);
+    }
+    machine_stop(m);
+    store_stop(st);
+}
+
+/* Windows drivers replay the preamble after resume, magic first */
+static void test_handshake_windows_replay(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *reads = NULL;
+    QDict *info;
+
+    g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC);
+    g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/xensource-windows/"
+                    "8219\nREAD /mh/driver-blacklist/xensource-windows/"
+                    "8219\n");
+
+    /* The toolstack retires the build; the next preamble sees it */
+    xs_peer_write(st->peer, "/mh/driver-blacklist/xensource-windows/8219",
+                  "");
+    g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC_BLACKLISTED);
+    /* A blacklisted driver may not unplug */
+    qtest_outw(m->qts, PORT_MAGIC, UNPLUG_ALL_NICS);
+    info = driver_info(m->qts);
+    g_assert_cmpint(qdict_get_int(info, "unplugged"), ==, 0);
+    qobject_unref(info);
+    /* Until reset, the magic says so, even to a new driver's first read */
+    g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC_BLACKLISTED);
+    qtest_system_reset(m->qts);
+    g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC);
+    machine_stop(m);
+    store_stop(st);
+}
+
+static void test_handshake_gplpv(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *reads = NULL;
+
+    xs_peer_write(st->peer, "/mh/driver-blacklist/gplpv-windows/300", "");
+    g_assert_cmphex(handshake(m->qts, 2, 301), ==, MAGIC);
+    g_assert_cmphex(handshake(m->qts, 2, 300), ==, MAGIC_BLACKLISTED);
+    /* A new product write starts a new verdict */
+    qtest_outw(m->qts, PORT_VERSION, 2);
+    g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/gplpv-windows/301\n"
+                    "READ /mh/driver-blacklist/gplpv-windows/300\n");
+    machine_stop(m);
+    store_stop(st);
+}
+
+static void test_handshake_unknown_product(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *reads = NULL;
+    QDict *info;
+
+    xs_peer_write(st->peer, "/mh/driver-blacklist/4/1", "");
+    g_assert_cmphex(handshake(m->qts, 4, 1), ==, MAGIC);
+    g_assert_cmphex(handshake(m->qts, 0, 1), ==, MAGIC);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "");
+    info = driver_info(m->qts);
+    g_assert_cmpint(qdict_get_int(info, "product-num"), ==, 0);
+    g_assert_cmpint(qdict_get_int(info, "build-num"), ==, 1);
+    g_assert_false(qdict_haskey(info, "product-name"));
+    qobject_unref(info);
+    machine_stop(m);
+    store_stop(st);
+}
+
+static void test_build_before_product(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *reads = NULL;
+    g_autofree char *log = NULL;
+    QDict *info;
+
+    xs_peer_write(st->peer, "/mh/driver-blacklist/linux/5", "");
+    qtest_outl(m->qts, PORT_MAGIC, 5);
+    g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "");
+    info = driver_info(m->qts);
+    g_assert_cmpint(qdict_get_int(info, "build-num"), ==, 0);
+    qobject_unref(info);
+    log = machine_log(m);
+    g_assert_nonnull(strstr(log, "build number 5 written before any "
+                            "product number, ignored"));
+    machine_stop(m);
+    store_stop(st);
+}
+
+static void test_blacklist_failing_store(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *reads = NULL;
+
+    xs_peer_write(st->peer, "/mh/driver-blacklist/linux/9", "");
+    xs_peer_set_failing(st->peer, true);
+    g_assert_cmphex(handshake(m->qts, 3, 9), ==, MAGIC);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/linux/9\n");
+    xs_peer_set_failing(st->peer, false);
+    g_assert_cmphex(handshake(m->qts, 3, 9), ==, MAGIC_BLACKLISTED);
+    assert_running(m->qts);
+    machine_stop(m);
+    store_stop(st);
+}
+
+static void test_blacklist_no_store(void)
+{
+    Machine *m;
+    QDict *info;
+
+    g_setenv("XENSTORED_PATH", "/nonexistent/xenstored/socket", true);
+    m = machine_start("xen-platform", NULL);
+    g_assert_cmphex(handshake(m->qts, 3, 1), ==, MAGIC);
+    g_assert_cmphex(handshake(m->qts, 1, 1), ==, MAGIC);
+    info = driver_info(m->qts);
+    g_assert_false(qdict_get_bool(info, "blacklisted"));
+    qobject_unref(info);
+    assert_running(m->qts);
+    machine_stop(m);
+    g_unsetenv("XENSTORED_PATH");
+}
+
+static void test_qmp_event(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    QDict *ev, *data;
+
+    handshake(m->qts, 1, 8219);
+    ev = qtest_qmp_eventwait_ref(m->qts, "XEN_PLATFORM_PV_DRIVER_INFO");
+    data = qdict_get_qdict(ev, "data");
+    g_assert_cmpint(qdict_get_int(data, "product-num"), ==, 1);
+    g_assert_cmpint(qdict_get_int(data, "build-num"), ==, 8219);
+    qobject_unref(ev);
+    machine_stop(m);
+}
+
+static void test_qmp_no_device(void)
+{
+    QTestState *qts = qtest_init("-machine pc -nodefaults");
+    QDict *rsp = qtest_qmp(qts, "{'execute': "
+                           "'query-xen-platform-pv-driver-info'}");
+
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(rsp, "error"), "desc"), ==,
+                    "The machine has no Xen platform device");
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
+/*
+ * The log channel
+ */
+static void test_log_lines(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *log = NULL;
+    g_autofree char *rest = g_strnfill(1099 - 1024, 'a');
+    g_autofree char *tail = g_strdup_printf("\nxen-platform: %s\n", rest);
+    QPCIBar bar;
+    char longline[1100];
+
+    log_line(m->qts, "XEN: hello from the guest");
+    qtest_outb(m->qts, PORT_VERSION, 0x01);
+    qtest_outb(m->qts, PORT_VERSION, '\\');
+    qtest_outb(m->qts, PORT_VERSION, 0xff);
+    log_line(m->qts, "tail");
+    memset(longline, 'a', sizeof(longline) - 1);
+    longline[sizeof(longline) - 1] = '\0';
+    log_line(m->qts, longline);
+
+    /* VMDP's log bytes through BAR0 offset 8 */
+    qpci_device_enable(m->dev);
+    bar = qpci_iomap(m->dev, 0, NULL);
+    qpci_io_writeb(m->dev, bar, 8, 'V');
+    qpci_io_writeb(m->dev, bar, 8, '\n');
+
+    log = machine_log(m);
+    g_assert_nonnull(strstr(log, "xen-platform: XEN: hello from the guest\n"));
+    g_assert_nonnull(strstr(log, "xen-platform: \\x01\\\\\\xfftail\n"));
+    /* A line is cut at 1024 bytes */
+    g_assert_cmpint(count_substr(log, "xen-platform: aaaa"), ==, 2);
+    g_assert_nonnull(strstr(log, tail));
+    g_assert_nonnull(strstr(log, "xen-platform: V\n"));
+    qpci_iounmap(m->dev, bar);
+    machine_stop(m);
+}
+
+/* A partial line is dropped by reset */
+static void test_log_reset(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *log = NULL;
+
+    qtest_outb(m->qts, PORT_VERSION, 'x');
+    qtest_system_reset(m->qts);
+    log_line(m->qts, "after reset");
+    log = machine_log(m);
+    g_assert_nonnull(strstr(log, "xen-platform: after reset\n"));
+    g_assert_null(strstr(log, "xafter"));
+    machine_stop(m);
+}
+
+/* Lines of 99 bytes */
+static void flood(QTestState *qts, unsigned lines)
+{
+    unsigned i, j;
+
+    for (i = 0; i < lines; i++) {
+        for (j = 0; j < 99; j++) {
+            qtest_outb(qts, PORT_VERSION, 'f');
+        }
+        qtest_outb(qts, PORT_VERSION, '\n');
+    }
+}
+
+static void test_log_flood(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *log = NULL;
+    g_autofree char *notice = NULL;
+    unsigned emitted, dropped;
+    QDict *info;
+
+    /* 300 KiB from a guest whose clock stands still: one burst passes */
+    flood(m->qts, 3072);
+    assert_running(m->qts);
+    log = machine_log(m);
+    emitted = count_substr(log, "xen-platform: ffff");
+    g_assert_cmpuint(emitted, ==, LOG_BURST_DEFAULT / LINE_COST);
+    dropped = 3072 - emitted;
+    g_assert_cmpuint(count_substr(log, "suppressed"), ==, 0);
+    info = driver_info(m->qts);
+    g_assert_cmpint(qdict_get_int(info, "log-lines-suppressed"), ==,
+                    3072 - emitted);
+    qobject_unref(info);
+
+    /* 10 s later: 2560 more bytes; one notice, then lines again */
+    qtest_clock_step(m->qts, 10 * NANOSECONDS_PER_SECOND);
+    log_line(m->qts, "back");
+    g_free(log);
+    log = machine_log(m);
+    g_assert_cmpuint(count_substr(log, "suppressed by the rate limit"), ==, 1);
+    notice = g_strdup_printf("xen-platform: (%u lines, %u bytes of guest log "
+                             "suppressed by the rate limit)\n"
+                             "xen-platform: back\n", dropped,
+                             dropped * LINE_COST);
+    g_assert_nonnull(strstr(log, notice));
+    machine_stop(m);
+}
+
+static void test_log_throttle_property(void)
+{
+    Machine *m = machine_start("xen-platform", "-global xen-platform."
+                               "log-throttle=off -global xen-platform."
+                               "log-burst=8192");
+    g_autofree char *log = NULL;
+
+    flood(m->qts, 200);
+    log = machine_log(m);
+    g_assert_cmpuint(count_substr(log, "xen-platform: ffff"), ==, 200);
+    machine_stop(m);
+}
+
+static void test_log_throttle_xenstore(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", "-global xen-platform."
+                               "log-burst=8192");
+    g_autofree char *log = NULL;
+    g_autofree char *watches = NULL;
+    int i;
+
+    flood(m->qts, 100);
+    log = machine_log(m);
+    g_assert_cmpuint(count_substr(log, "xen-platform: ffff"), ==,
+                     8192 / LINE_COST);
+
+    xs_peer_write(st->peer, "/local/domain/0/log-throttling", "0");
+    /* the watch fires in QEMU's main loop; wait for it to take effect */
+    for (i = 0; i < 100; i++) {
+        g_free(log);
+        flood(m->qts, 1);
+        log = machine_log(m);
+        if (count_substr(log, "xen-platform: ffff") > 8192 / LINE_COST) {
+            break;
+        }
+        g_usleep(20 * 1000);
+    }
+    flood(m->qts, 100);
+    g_free(log);
+    log = machine_log(m);
+    g_assert_cmpuint(count_substr(log, "xen-platform: ffff"), >=,
+                     8192 / LINE_COST + 100);
+    watches = xs_peer_take_log(st->peer);
+    g_assert_nonnull(strstr(watches, "WATCH /local/domain/0/log-throttling"));
+    machine_stop(m);
+    store_stop(st);
+}
+
+/*
+ * Migration
+ */
+static QTestState *migrate(QTestState *from, const char *device,
+                           const char *extra, bool expect_ok)
+{
+    g_autofree char *tmp = g_dir_make_tmp("xen-platform-mig-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("unix:%s/sock", tmp);
+    g_autofree char *sock = g_strdup_printf("%s/sock", tmp);
+    QTestState *to;
+    QDict *rsp;
+    const char *status;
+
+    to = qtest_initf("-machine pc -nodefaults -device %s,addr=%d %s "
+                     "-incoming defer", device, PLATFORM_SLOT,
+                     extra ? extra : "");
+    qtest_qmp_assert_success(to, "{'execute': 'migrate-incoming', "
+                             "'arguments': {'uri': %s, "
+                             "'exit-on-error': false}}", uri);
+    qtest_qmp_assert_success(from, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    for (;;) {
+        rsp = qtest_qmp(to, "{'execute': 'query-migrate'}");
+        status = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
+        if (status && (!strcmp(status, "completed") ||
+                       !strcmp(status, "failed"))) {
+            break;
+        }
+        qobject_unref(rsp);
+        g_usleep(20 * 1000);
+    }
+    g_assert_cmpstr(status, ==, expect_ok ? "completed" : "failed");
+    if (!expect_ok) {
+        const char *desc = qdict_get_str(qdict_get_qdict(rsp, "return"),
+                                         "error-desc");
+        /* QEMU's standard answer; stderr names the device and the byte */
+        g_test_message("refused: %s", desc);
+        g_assert_nonnull(strstr(desc, "load of migration failed"));
+    }
+    qobject_unref(rsp);
+    unlink(sock);
+    rmdir(tmp);
+    return to;
+}
+
+static void test_migrate_handshaked(const void *opaque)
+{
+    const char *device = opaque;
+    Store *st = store_start();
+    Machine *m = machine_start(device, "-netdev user,id=n0 "
+                               "-device e1000,netdev=n0,addr=6");
+    g_autofree char *reads = NULL;
+    QTestState *to;
+    QDict *info;
+
+    xs_peer_write(st->peer, "/mh/driver-blacklist/linux/77", "");
+    g_assert_cmphex(handshake(m->qts, 3, 77), ==, MAGIC_BLACKLISTED);
+    qtest_outb(m->qts, PORT_VERSION, 'p');      /* partial log line */
+    g_free(store_reads(st));
+
+    to = migrate(m->qts, device, "-netdev user,id=n0 "
+                 "-device e1000,netdev=n0,addr=6", true);
+    /* The verdict is the source's: no new lookup */
+    g_assert_cmphex(qtest_inw(to, PORT_MAGIC), ==, MAGIC_BLACKLISTED);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "");
+    info = driver_info(to);
+    g_assert_cmpint(qdict_get_int(info, "product-num"), ==, 3);
+    g_assert_cmpint(qdict_get_int(info, "build-num"), ==, 77);
+    g_assert_true(qdict_get_bool(info, "blacklisted"));
+    qobject_unref(info);
+    qtest_quit(to);
+    machine_stop(m);
+    store_stop(st);
+}
+
+/* NICs unplugged on the source stay unplugged on the destination */
+static void test_migrate_unplugged(void)
+{
+    Machine *m = machine_start("xen-platform", "-netdev user,id=n0 "
+                               "-device e1000,netdev=n0,addr=6");
+    char *pci = NULL;
+    QTestState *to;
+    int i;
+
+    qtest_outw(m->qts, PORT_MAGIC, UNPLUG_ALL_NICS);
+    to = migrate(m->qts, "xen-platform", "-netdev user,id=n0 "
+                 "-device e1000,netdev=n0,addr=6", true);
+    /* The destination removes the NIC when it starts running */
+    for (i = 0; i < 100; i++) {
+        g_free(pci);
+        pci = pci_devices(to);
+        if (!strstr(pci, "6.0:0200")) {
+            break;
+        }
+        g_usleep(20 * 1000);
+    }
+    g_assert_null(strstr(pci, "6.0:0200"));
+    g_free(pci);
+    qtest_quit(to);
+    machine_stop(m);
+}
+
+static void test_migrate_v1_to_v2_refused(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    QTestState *to = migrate(m->qts, "xen-platform-2", NULL, false);
+
+    qtest_quit(to);
+    machine_stop(m);
+}
+
+int main(int argc, char **argv)
+{
+    int i;
+
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("/xen-platform/identity/v1", test_identity_v1);
+    qtest_add_func("/xen-platform/identity/v2", test_identity_v2);
+    qtest_add_func("/xen-platform/identity/properties",
+                   test_identity_properties);
+    qtest_add_func("/xen-platform/identity/refused", test_identity_refused);
+    qtest_add_func("/xen-platform/capability", test_capability);
+    qtest_add_func("/xen-platform/single-owner", test_single_owner);
+    qtest_add_func("/xen-platform/hotplug-refused", test_hotplug_refused);
+    for (i = 0; i < ARRAY_SIZE(unplug_cases); i++) {
+        g_autofree char *name = g_strdup_printf("/xen-platform/unplug/0x%x",
+                                                unplug_cases[i].mask);
+
+        qtest_add_data_func(name, &unplug_cases[i], test_unplug);
+    }
+    qtest_add_func("/xen-platform/unplug/legacy-bar0",
+                   test_unplug_legacy_bar0);
+    qtest_add_func("/xen-platform/ports/undefined", test_ports_undefined);
+    qtest_add_func("/xen-platform/ports/flags", test_flags);
+    qtest_add_func("/xen-platform/handshake/linux", test_handshake_linux);
+    qtest_add_func("/xen-platform/handshake/windows-replay",
+                   test_handshake_windows_replay);
+    qtest_add_func("/xen-platform/handshake/gplpv", test_handshake_gplpv);
+    qtest_add_func("/xen-platform/handshake/unknown-product",
+                   test_handshake_unknown_product);
+    qtest_add_func("/xen-platform/handshake/build-before-product",
+                   test_build_before_product);
+    qtest_add_func("/xen-platform/blacklist/products", test_blacklist);
+    qtest_add_func("/xen-platform/blacklist/failing-store",
+                   test_blacklist_failing_store);
+    qtest_add_func("/xen-platform/blacklist/no-store",
+                   test_blacklist_no_store);
+    qtest_add_func("/xen-platform/qmp/event", test_qmp_event);
+    qtest_add_func("/xen-platform/qmp/no-device", test_qmp_no_device);
+    qtest_add_func("/xen-platform/log/lines", test_log_lines);
+    qtest_add_func("/xen-platform/log/reset", test_log_reset);
+    qtest_add_func("/xen-platform/log/flood", test_log_flood);
+    qtest_add_func("/xen-platform/log/throttle-property",
+                   test_log_throttle_property);
+    qtest_add_func("/xen-platform/log/throttle-xenstore",
+                   test_log_throttle_xenstore);
+    qtest_add_data_func("/xen-platform/migration/handshaked/v1",
+                        "xen-platform", test_migrate_handshaked);
+    qtest_add_data_func("/xen-platform/migration/handshaked/v2",
+                        "xen-platform-2", test_migrate_handshaked);
+    qtest_add_func("/xen-platform/migration/unplugged",
+                   test_migrate_unplugged);
+    qtest_add_func("/xen-platform/migration/v1-to-v2-refused",
+                   test_migrate_v1_to_v2_refused);
+
+    return g_test_run();
+}

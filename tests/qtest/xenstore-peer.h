@@ -1,0 +1,69 @@
+/*
+ * A minimal xenstore wire-protocol peer for qtests
+ *
+ * There is no Xen hypervisor on a test machine, and xenstored does not run
+ * without one, so tests that start QEMU with libxenstore pointed at a unix
+ * socket (XENSTORED_PATH) serve that socket themselves with this peer, the
+ * way the vhost-user tests carry their own backend.  The peer keeps an
+ * in-memory tree of nodes, runs in a thread of the test process and accepts
+ * any number of connections.
+ *
+ * Copyright (c) 2026 The xen-platform contributors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TESTS_QTEST_XENSTORE_PEER_H
+#define TESTS_QTEST_XENSTORE_PEER_H
+
+typedef struct XsPeer XsPeer;
+
+/*
+ * Bind and listen on @socket_path (a stale file there is removed first),
+ * then serve it in a thread of its own until xs_peer_stop().  Connections
+ * may come one after another or at the same time.  The tree starts out
+ * holding only "/".
+ */
+XsPeer *xs_peer_start(const char *socket_path);
+
+/*
+ * Close every connection and the listening socket, join the thread, unlink
+ * the socket file and free @p.  Returns promptly even with clients still
+ * connected.  @p may be NULL.
+ */
+void xs_peer_stop(XsPeer *p);
+
+/*
+ * Create or overwrite the node @path with @value, creating missing parent
+ * nodes with an empty value, and fire the watches on @path and on its
+ * ancestors.  A relative @path is taken below /local/domain/0 as xenstored
+ * does for dom0.  A @path starting with '@' (such as "@releaseDomain") is
+ * not stored: only the watches on exactly that name fire.
+ */
+void xs_peer_write(XsPeer *p, const char *path, const char *value);
+
+/*
+ * Remove the node @path and everything below it, firing the watches on it,
+ * on its ancestors and on the removed nodes below it.  Nothing happens if
+ * the node does not exist.
+ */
+void xs_peer_rm(XsPeer *p, const char *path);
+
+/*
+ * While @failing is true, every request except XS_WATCH and XS_UNWATCH is
+ * answered with XS_ERROR "EIO" and changes nothing.
+ */
+void xs_peer_set_failing(XsPeer *p, bool failing);
+
+/*
+ * Return (g_free() it) the log of requests received since the last call,
+ * and clear it: one line per XS_READ ("READ <path>\n") and per XS_WATCH
+ * ("WATCH <path>\n"), in the order received, paths as the client sent
+ * them.  Requests are logged even while failing.
+ */
+char *xs_peer_take_log(XsPeer *p);
+
+/* The number of connections accepted so far. */
+unsigned xs_peer_connections(XsPeer *p);
+
+#endif /* TESTS_QTEST_XENSTORE_PEER_H */
