@@ -716,11 +716,16 @@ int xen_unplug_post_load(XenUnplugState *s)
 {
     const char *name = object_get_typename(s->owner);
 
-    if (s->log_len >= XEN_PLATFORM_LOG_LINE_MAX ||
-        s->log_cost > 4 * s->log_len) {
+    uint32_t i;
+
+    if (s->log_len >= XEN_PLATFORM_LOG_LINE_MAX) {
         error_report("%s: migrated log line length %u is invalid", name,
                      s->log_len);
         return -EINVAL;
+    }
+    s->log_cost = 0;
+    for (i = 0; i < s->log_len; i++) {
+        s->log_cost += xen_unplug_log_escaped_len(s->log_line[i]);
     }
     if (s->unplugged & ~XEN_UNPLUG_ALL) {
         error_report("%s: migrated unplug mask 0x%x is invalid", name,
@@ -757,7 +762,6 @@ const VMStateDescription vmstate_xen_unplug_log = {
     .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32(log_len, XenUnplugState),
-        VMSTATE_UINT32(log_cost, XenUnplugState),
         VMSTATE_UINT8_ARRAY(log_line, XenUnplugState,
                             XEN_PLATFORM_LOG_LINE_MAX),
         VMSTATE_UINT64(log_tokens, XenUnplugState),

@@ -94,7 +94,7 @@ typedef struct XenUnplugState {
 
     /* Log channel */
     uint32_t log_len;
-    uint32_t log_cost;          /* bytes the pending line costs the host */
+    uint32_t log_cost;          /* escaped length of the pending line */
     uint8_t log_line[XEN_PLATFORM_LOG_LINE_MAX];
     bool throttle_override;     /* xenstore has a say */
     bool throttle_xs;           /* what xenstore says */
