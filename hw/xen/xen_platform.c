@@ -255,7 +255,14 @@ static const VMStateDescription vmstate_xen_platform = {
     .post_load = xen_platform_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, XenPlatformState),
-        VMSTATE_UINT8(unplug.flags, XenPlatformState),
+        {
+            /* VMSTATE_UINT8 would name it "unplug.flags" */
+            .name = "flags",
+            .info = &vmstate_info_uint8,
+            .size = sizeof(uint8_t),
+            .flags = VMS_SINGLE,
+            .offset = offsetof(XenPlatformState, unplug.flags),
+        },
         VMSTATE_END_OF_LIST()
     },
     .subsections = (const VMStateDescription * const []) {

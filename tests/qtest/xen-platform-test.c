@@ -817,6 +817,31 @@ static void test_qmp_event(void)
     machine_stop(m);
 }
 
+/* A guest looping on the preamble gets one event a second, the last kept */
+static void test_qmp_event_throttled(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    QDict *ev;
+    uint32_t build;
+
+    for (build = 1; build <= 50; build++) {
+        preamble(m->qts, 3, build);
+    }
+    ev = qtest_qmp_eventwait_ref(m->qts, "XEN_PLATFORM_PV_DRIVER_INFO");
+    g_assert_cmpint(qdict_get_int(qdict_get_qdict(ev, "data"), "build-num"),
+                    ==, 1);
+    qobject_unref(ev);
+    /* Under qtest, QMP's event rate limit follows the virtual clock */
+    qtest_clock_step(m->qts, NANOSECONDS_PER_SECOND);
+    ev = qtest_qmp_eventwait_ref(m->qts, "XEN_PLATFORM_PV_DRIVER_INFO");
+    g_assert_cmpint(qdict_get_int(qdict_get_qdict(ev, "data"), "build-num"),
+                    ==, 50);
+    qobject_unref(ev);
+    qtest_qmp_assert_success(m->qts, "{'execute': 'query-status'}");
+    g_assert_null(qtest_qmp_event_ref(m->qts, "XEN_PLATFORM_PV_DRIVER_INFO"));
+    machine_stop(m);
+}
+
 static void test_qmp_no_device(void)
 {
     QTestState *qts = qtest_init("-machine pc -nodefaults");
@@ -1129,6 +1154,8 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-platform/blacklist/no-store",
                    test_blacklist_no_store);
     qtest_add_func("/xen-platform/qmp/event", test_qmp_event);
+    qtest_add_func("/xen-platform/qmp/event-throttled",
+                   test_qmp_event_throttled);
     qtest_add_func("/xen-platform/qmp/no-device", test_qmp_no_device);
     qtest_add_func("/xen-platform/log/lines", test_log_lines);
     qtest_add_func("/xen-platform/log/reset", test_log_reset);
