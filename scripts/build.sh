@@ -14,25 +14,34 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do extra+=("$1"); shift; done
 [ "${1:-}" = -- ] && shift
 targets=("$@")
 
-src=$(cat "$WORK_DIR/qemu-src" 2>/dev/null) ||
+# BUILD_SRC: another tree (the baseline); default: the assembled one
+src=${BUILD_SRC:-$(cat "$WORK_DIR/qemu-src" 2>/dev/null)} ||
     { echo "build: no assembled tree; run scripts/assemble.sh" >&2; exit 1; }
 
-flags="$QEMU_CONFIGURE_FLAGS ${extra[*]:-}"
+# ccache in front of the compilers: wrappers named like compilers keep
+# configure's probes simple. An explicit --cc/--cxx gets its own wrapper.
+cc=cc cxx=c++ rest=()
+for f in $QEMU_CONFIGURE_FLAGS ${extra[@]+"${extra[@]}"}; do
+    case "$f" in
+        --cc=*) cc=${f#--cc=} ;;
+        --cxx=*) cxx=${f#--cxx=} ;;
+        *) rest+=("$f") ;;
+    esac
+done
 if command -v ccache >/dev/null; then
-    flags="$flags --cc=ccache-cc"
+    mkdir -p "$top/$WORK_DIR/bin"
+    for c in "$cc" "$cxx"; do
+        printf '#!/bin/sh\nexec ccache %s "$@"\n' "$c" > "$top/$WORK_DIR/bin/ccache-$c"
+        chmod +x "$top/$WORK_DIR/bin/ccache-$c"
+    done
+    cc=ccache-$cc cxx=ccache-$cxx
 fi
+export PATH="$top/$WORK_DIR/bin:$PATH"
+flags="${rest[*]} --cc=$cc --cxx=$cxx"
 mkdir -p "$bdir"
 if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.configure-flags" 2>/dev/null)" != "$src $flags" ]; then
     echo "build: configuring $bdir"
     rm -rf "$bdir/meson-private" "$bdir/build.ninja"
-    # ccache as the compiler: a wrapper named like a compiler keeps
-    # configure's compiler probes simple.
-    if command -v ccache >/dev/null; then
-        mkdir -p "$top/$WORK_DIR/bin"
-        printf '#!/bin/sh\nexec ccache cc "$@"\n' > "$top/$WORK_DIR/bin/ccache-cc"
-        chmod +x "$top/$WORK_DIR/bin/ccache-cc"
-        export PATH="$top/$WORK_DIR/bin:$PATH"
-    fi
     (cd "$bdir" && "$src/configure" $flags) > "$bdir/configure.log" 2>&1 || {
         tail -n 30 "$bdir/configure.log" >&2
         echo "build: configure failed; full log in $bdir/configure.log" >&2
@@ -40,7 +49,6 @@ if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.configure-flags" 2>/dev/null
     }
     echo "$src $flags" > "$bdir/.configure-flags"
 fi
-export PATH="$top/$WORK_DIR/bin:$PATH"
 
 # Firmware from Debian's seabios and ipxe-qemu packages, where QEMU run from
 # its build folder looks for it.

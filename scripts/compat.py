@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Migration compatibility of the series against the QEMU 10.0 base.
+
+1. QEMU's vmstate-static-checker.py on the -dump-vmstate output of the
+   base and the patched QEMU, for each existing x86 machine type.
+2. Real migrations between the base (upstream's device, hypervisor check
+   relaxed) and the patched QEMU, both ways, for a guest whose driver never
+   used the protocol; and patched to base for a handshaked guest, which
+   the base must refuse (it does not know the new state).
+
+usage: compat.py BASE_QEMU PATCHED_QEMU CHECKER OUTDIR
+Exits non-zero when an expectation fails.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+MACHINES = ["pc-i440fx-10.0", "pc-q35-10.0", "pc-i440fx-9.2", "pc-q35-9.2",
+            "pc-i440fx-8.0", "pc-q35-8.0"]
+
+
+class Vm:
+    """QEMU under the qtest accelerator with a QMP socket; the qtest
+    socket (for port I/O) is optional."""
+
+    def __init__(self, binary, tmp, name, args, qtest=False):
+        self.qmp_path = os.path.join(tmp, name + ".qmp")
+        cmd = [binary, "-machine", "pc", "-accel", "qtest", "-nodefaults",
+               "-display", "none",
+               "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path] + args
+        self.qtest = None
+        if qtest:
+            qpath = os.path.join(tmp, name + ".qtest")
+            srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            srv.bind(qpath)
+            srv.listen(1)
+            cmd += ["-qtest", "unix:" + qpath]
+        else:
+            cmd += ["-qtest", "null"]
+        self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+        if qtest:
+            self.qtest, _ = srv.accept()
+            self.qtest_file = self.qtest.makefile("r")
+        for _ in range(200):
+            if os.path.exists(self.qmp_path):
+                break
+            time.sleep(0.05)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.qmp_path)
+        self.file = self.sock.makefile("r")
+        json.loads(self.file.readline())
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **args):
+        self.sock.sendall(json.dumps({"execute": name,
+                                      "arguments": args}).encode())
+        while True:
+            msg = json.loads(self.file.readline())
+            if "event" not in msg:
+                return msg
+
+    def io(self, line):
+        self.qtest.sendall((line + "\n").encode())
+        while True:
+            reply = self.qtest_file.readline().split()
+            if reply and reply[0] in ("OK", "FAIL"):
+                return reply
+
+    def quit(self):
+        try:
+            self.cmd("quit")
+        except (OSError, ValueError):
+            pass
+        try:
+            _, err = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err
+
+
+def migrate(src_bin, dst_bin, handshake):
+    tmp = tempfile.mkdtemp(prefix="xen-platform-compat-")
+    dev = ["-device", "xen-platform,addr=3"]
+    src = Vm(src_bin, tmp, "src", dev, qtest=handshake)
+    if handshake:
+        src.io("outw 0x12 0x3")         # product: linux
+        src.io("outl 0x10 0x7")         # build 7
+    dst = Vm(dst_bin, tmp, "dst", dev + ["-incoming", "defer"])
+    uri = "unix:" + os.path.join(tmp, "mig")
+    dst.cmd("migrate-incoming", uri=uri, **{"exit-on-error": False})
+    src.cmd("migrate", uri=uri)
+    status = None
+    for _ in range(500):
+        status = dst.cmd("query-migrate")["return"].get("status")
+        if status in ("completed", "failed"):
+            break
+        time.sleep(0.02)
+    src.quit()
+    err = dst.quit()
+    reason = [l for l in err.splitlines() if "platform" in l or "section" in l]
+    return status, reason
+
+
+def config_space(binary, device):
+    """The 256 bytes of config space a guest reads at slot 3, after reset."""
+    tmp = tempfile.mkdtemp(prefix="xen-platform-compat-")
+    vm = Vm(binary, tmp, "cfg", ["-device", device + ",addr=3"], qtest=True)
+    data = bytearray()
+    for reg in range(0, 256, 4):
+        vm.io("outl 0xcf8 0x%x" % (0x80000000 | 3 << 11 | reg))
+        val = int(vm.io("inl 0xcfc")[1], 16)
+        data += val.to_bytes(4, "little")
+    vm.quit()
+    return bytes(data)
+
+
+def main():
+    base, patched, checker, out = sys.argv[1:5]
+    os.makedirs(out, exist_ok=True)
+    failures = 0
+    report = []
+
+    report.append("## vmstate-static-checker.py, base -> patched\n")
+    report.append("| machine | result |")
+    report.append("|---|---|")
+    for m in MACHINES:
+        files = {}
+        for name, binary in (("base", base), ("patched", patched)):
+            files[name] = os.path.join(out, "%s-%s.json" % (name, m))
+            subprocess.run([binary, "-M", m, "-accel", "qtest", "-nodefaults",
+                            "-display", "none", "-dump-vmstate",
+                            files[name]], check=True,
+                           stderr=subprocess.DEVNULL)
+        r = subprocess.run([sys.executable, checker, "-s", files["base"],
+                            "-d", files["patched"]],
+                           capture_output=True, text=True)
+        lines = (r.stdout + r.stderr).strip().splitlines()
+        ours = [l for l in lines if "platform" in l]
+        ok = r.returncode == 0 and not ours
+        failures += not ok
+        report.append("| %s | %s |" % (m, "no incompatibility" if ok else
+                                       "; ".join(ours or lines)[:300]))
+        print("compat: checker %s: %s (%d lines of output, exit %d)" %
+              (m, "ok" if ok else "INCOMPATIBLE", len(lines), r.returncode))
+
+    report.append("\n## Guest-visible config space of xen-platform\n")
+    base_cfg = config_space(base, "xen-platform")
+    ours_cfg = config_space(patched, "xen-platform")
+    diff = [i for i in range(256) if base_cfg[i] != ours_cfg[i]]
+    failures += bool(diff)
+    report.append("All 256 bytes read through ports 0xcf8/0xcfc after reset: "
+                  + ("identical to the base." if not diff else
+                     "DIFFERENT at offsets %s." % diff))
+    report.append("\n```\n" + " ".join("%02x" % b for b in ours_cfg[:64]) +
+                  "\n```")
+    print("compat: xen-platform config space: %s" %
+          ("identical to the base" if not diff else "differs at %s" % diff))
+
+    report.append("\n## Migrations under the qtest accelerator\n")
+    report.append("| from | to | guest | expected | result |")
+    report.append("|---|---|---|---|---|")
+    cases = [("base", base, "patched", patched, False, "completed"),
+             ("patched", patched, "base", base, False, "completed"),
+             ("patched", patched, "patched", patched, True, "completed"),
+             ("patched", patched, "base", base, True, "failed")]
+    for sname, sbin, dname, dbin, hs, want in cases:
+        status, reason = migrate(sbin, dbin, hs)
+        ok = status == want
+        failures += not ok
+        guest = "driver handshaked" if hs else "no PV driver"
+        detail = status + (" (" + reason[0].strip() + ")" if reason and
+                           status == "failed" else "")
+        report.append("| %s | %s | %s | %s | %s |" %
+                      (sname, dname, guest, want, detail))
+        print("compat: migrate %s -> %s, %s: %s%s" %
+              (sname, dname, guest, detail, "" if ok else " UNEXPECTED"))
+
+    with open(os.path.join(out, "report.md"), "w") as f:
+        f.write("\n".join(report) + "\n")
+    print("compat: report in %s" % os.path.join(out, "report.md"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
