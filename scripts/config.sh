@@ -26,3 +26,19 @@ QEMU_CONFIGURE_FLAGS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \
 --without-default-features --enable-slirp --enable-fdt=system \
 --disable-install-blobs --disable-werror --enable-tools \
 --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
+
+# The fuzzing build (make fuzz): clang with libFuzzer, ASan and UBSan.
+FUZZ_DEPS="clang-14 libclang-rt-14-dev"
+FUZZ_BUILD_DIR=build-fuzz
+FUZZ_CONFIGURE_FLAGS="--cc=clang-14 --cxx=clang++-14 --enable-fuzzing \
+--enable-asan --enable-ubsan --enable-xen"
+FUZZ_TARGETS="xen-platform xen-platform-2"
+
+# The measurement baseline (make compat, make bench): the base without
+# the series.
+BASE_BUILD_DIR=build-base
+
+# QEMU's documentation with the series' spec (make docs), Sphinx warnings
+# fatal.
+DOCS_DEPS="python3-sphinx python3-sphinx-rtd-theme"
+DOCS_BUILD_DIR=build-docs

@@ -7,6 +7,15 @@ set -euo pipefail
 
 die() { echo "install-deps: $*" >&2; exit 1; }
 
+# install-deps.sh [--fuzz] [--docs]: what those builds need too
+for opt in "$@"; do
+    case "$opt" in
+        --fuzz) BUILD_DEPS="$BUILD_DEPS $FUZZ_DEPS" ;;
+        --docs) BUILD_DEPS="$BUILD_DEPS $DOCS_DEPS" ;;
+        *) die "unknown option $opt" ;;
+    esac
+done
+
 [ -r /etc/debian_version ] || die "this harness expects Debian 12 (bookworm)"
 
 SUDO=
