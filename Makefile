@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps assemble build build-noxen demo check series series-check clean distclean
+.PHONY: all deps assemble build build-noxen demo check series series-check fuzz compat docs bench clean distclean
 
 all: build
 	@$(S)/demo.sh
@@ -33,8 +33,20 @@ series: deps
 series-check: deps
 	@$(S)/series.sh --check
 
+fuzz:
+	@$(S)/fuzz.sh
+
+compat: assemble
+	@$(S)/compat.sh
+
+docs:
+	@$(S)/docs.sh
+
+bench: assemble
+	@$(S)/bench.sh
+
 clean:
-	rm -rf build build-noxen
+	rm -rf build build-noxen build-fuzz build-base build-docs
 
 distclean: clean
 	rm -rf work
