@@ -29,6 +29,8 @@ for f in $QEMU_CONFIGURE_FLAGS ${extra[@]+"${extra[@]}"}; do
     esac
 done
 if command -v ccache >/dev/null; then
+    # hits across clones of this repository, too
+    export CCACHE_BASEDIR="$top" CCACHE_NOHASHDIR=1
     mkdir -p "$top/$WORK_DIR/bin"
     for c in "$cc" "$cxx"; do
         printf '#!/bin/sh\nexec ccache %s "$@"\n' "$c" > "$top/$WORK_DIR/bin/ccache-$c"

@@ -39,7 +39,7 @@ class Vm:
             srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             srv.bind(qpath)
             srv.listen(1)
-            cmd += ["-qtest", "unix:" + qpath]
+            cmd += ["-qtest", "unix:" + qpath, "-qtest-log", "/dev/null"]
         else:
             cmd += ["-qtest", "null"]
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)

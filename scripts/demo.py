@@ -92,16 +92,18 @@ class Qemu:
         self.qmp_path = os.path.join(tmp, "qmp")
         qtest_path = os.path.join(tmp, "qtest")
         self.log_path = os.path.join(tmp, "qemu.log")
+        self.err_path = os.path.join(tmp, "stderr")
         qtest_srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         qtest_srv.bind(qtest_path)
         qtest_srv.listen(1)
         self.proc = subprocess.Popen(
             [binary, "-machine", "pc", "-accel", "qtest", "-nodefaults",
              "-display", "none", "-qtest", "unix:" + qtest_path,
+             "-qtest-log", "/dev/null",
              "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
              "-D", self.log_path, "-d", "guest_errors",
              "-trace", "enable=xen_platform_*"] + args,
-            stderr=subprocess.PIPE, text=True)
+            stderr=open(self.err_path, "w"))
         self.qtest, _ = qtest_srv.accept()
         self.qtest_file = self.qtest.makefile("r")
         for _ in range(100):
@@ -136,8 +138,9 @@ class Qemu:
 
     def quit(self):
         self.command("quit")
-        _, err = self.proc.communicate(timeout=10)
-        return err
+        self.proc.wait(timeout=10)
+        with open(self.err_path) as f:
+            return f.read()
 
 
 def step(text):
