@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from demo import Qemu, XenstorePeer  # noqa: E402
+from qemu_harness import Qemu, XenstorePeer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -147,7 +147,7 @@ def handshakes(base, patched, tmp, rows):
                 peer = XenstorePeer(path, {})
                 peer.start()
                 os.environ["XENSTORED_PATH"] = path
-            q = Qemu(binary, d, ["-device", "xen-platform,addr=3"])
+            q = Qemu(binary, d, ["-device", "xen-platform,addr=3"], trace=())
             t0 = time.monotonic()
             for i in range(n):
                 q.io("outw 0x12 0x3")
@@ -187,7 +187,7 @@ def unplug(base, patched, tmp, rows):
         samples = []
         for _ in range(RUNS):
             d = tempfile.mkdtemp(dir=tmp)
-            q = Qemu(binary, d, args)
+            q = Qemu(binary, d, args, trace=())
             q.command("query-status")
             t0 = time.monotonic()
             q.io("outw 0x10 0x3")

@@ -12,92 +12,32 @@ usage: compat.py BASE_QEMU PATCHED_QEMU CHECKER OUTDIR
 Exits non-zero when an expectation fails.
 """
 
-import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from qemu_harness import Qemu
+
 MACHINES = ["pc-i440fx-10.0", "pc-q35-10.0", "pc-i440fx-9.2", "pc-q35-9.2",
             "pc-i440fx-8.0", "pc-q35-8.0"]
-
-
-class Vm:
-    """QEMU under the qtest accelerator with a QMP socket; the qtest
-    socket (for port I/O) is optional."""
-
-    def __init__(self, binary, tmp, name, args, qtest=False):
-        self.qmp_path = os.path.join(tmp, name + ".qmp")
-        cmd = [binary, "-machine", "pc", "-accel", "qtest", "-nodefaults",
-               "-display", "none",
-               "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path] + args
-        self.qtest = None
-        if qtest:
-            qpath = os.path.join(tmp, name + ".qtest")
-            srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            srv.bind(qpath)
-            srv.listen(1)
-            cmd += ["-qtest", "unix:" + qpath, "-qtest-log", "/dev/null"]
-        else:
-            cmd += ["-qtest", "null"]
-        self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
-        if qtest:
-            self.qtest, _ = srv.accept()
-            self.qtest_file = self.qtest.makefile("r")
-        for _ in range(200):
-            if os.path.exists(self.qmp_path):
-                break
-            time.sleep(0.05)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.qmp_path)
-        self.file = self.sock.makefile("r")
-        json.loads(self.file.readline())
-        self.cmd("qmp_capabilities")
-
-    def cmd(self, name, **args):
-        self.sock.sendall(json.dumps({"execute": name,
-                                      "arguments": args}).encode())
-        while True:
-            msg = json.loads(self.file.readline())
-            if "event" not in msg:
-                return msg
-
-    def io(self, line):
-        self.qtest.sendall((line + "\n").encode())
-        while True:
-            reply = self.qtest_file.readline().split()
-            if reply and reply[0] in ("OK", "FAIL"):
-                return reply
-
-    def quit(self):
-        try:
-            self.cmd("quit")
-        except (OSError, ValueError):
-            pass
-        try:
-            _, err = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate()
-        return err
 
 
 def migrate(src_bin, dst_bin, handshake):
     tmp = tempfile.mkdtemp(prefix="xen-platform-compat-")
     dev = ["-device", "xen-platform,addr=3"]
-    src = Vm(src_bin, tmp, "src", dev, qtest=handshake)
+    src = Qemu(src_bin, tmp, dev, name="src")
     if handshake:
         src.io("outw 0x12 0x3")         # product: linux
         src.io("outl 0x10 0x7")         # build 7
-    dst = Vm(dst_bin, tmp, "dst", dev + ["-incoming", "defer"])
+    dst = Qemu(dst_bin, tmp, dev + ["-incoming", "defer"], name="dst")
     uri = "unix:" + os.path.join(tmp, "mig")
-    dst.cmd("migrate-incoming", uri=uri, **{"exit-on-error": False})
-    src.cmd("migrate", uri=uri)
+    dst.command("migrate-incoming", uri=uri, **{"exit-on-error": False})
+    src.command("migrate", uri=uri)
     status = None
     for _ in range(500):
-        status = dst.cmd("query-migrate")["return"].get("status")
+        status = dst.command("query-migrate")["return"].get("status")
         if status in ("completed", "failed"):
             break
         time.sleep(0.02)
@@ -110,12 +50,11 @@ def migrate(src_bin, dst_bin, handshake):
 def config_space(binary, device):
     """The 256 bytes of config space a guest reads at slot 3, after reset."""
     tmp = tempfile.mkdtemp(prefix="xen-platform-compat-")
-    vm = Vm(binary, tmp, "cfg", ["-device", device + ",addr=3"], qtest=True)
+    vm = Qemu(binary, tmp, ["-device", device + ",addr=3"], name="cfg")
     data = bytearray()
     for reg in range(0, 256, 4):
         vm.io("outl 0xcf8 0x%x" % (0x80000000 | 3 << 11 | reg))
-        val = int(vm.io("inl 0xcfc")[1], 16)
-        data += val.to_bytes(4, "little")
+        data += vm.io("inl 0xcfc").to_bytes(4, "little")
     vm.quit()
     return bytes(data)
 

@@ -165,17 +165,21 @@ static char *start_fails(const char *args)
  * PCI identity and config space
  */
 typedef struct Identity {
+    const char *name;
     const char *device;
+    const char *extra;          /* properties */
     uint16_t device_id;
     uint8_t revision;
     uint16_t class_id;
     uint16_t subvendor;
     uint16_t subsystem;
+    bool cap;
 } Identity;
 
-static void check_identity(Machine *m, const Identity *id, bool cap)
+static void check_identity(Machine *m, const Identity *id)
 {
     QPCIDevice *d = m->dev;
+    bool cap = id->cap;
     int i;
 
     g_assert_cmphex(qpci_config_readw(d, PCI_VENDOR_ID), ==, 0x5853);
@@ -212,38 +216,24 @@ static void check_identity(Machine *m, const Identity *id, bool cap)
     }
 }
 
-static void test_identity_v1(void)
+static const Identity identities[] = {
+    { "v1", "xen-platform", NULL, 0x0001, 1, 0xff80, 0x5853, 0x0001, false },
+    { "v2", "xen-platform-2", NULL, 0x0002, 2, 0xff80, 0x5853, 0x0002, true },
+    { "properties", "xen-platform", "-global xen-platform.device-id=0xc000 "
+      "-global xen-platform.revision=7 -global xen-platform.class-id=0x0880 "
+      "-global xen-platform.subvendor_id=0x1af4 "
+      "-global xen-platform.subsystem_id=0x1100",
+      0xc000, 7, 0x0880, 0x1af4, 0x1100, false },
+    { "v2-properties", "xen-platform-2", "-global xen-platform-2.revision=3",
+      0x0002, 3, 0xff80, 0x5853, 0x0002, true },
+};
+
+static void test_identity(const void *opaque)
 {
-    static const Identity v1 = { "xen-platform", 0x0001, 1, 0xff80,
-                                 0x5853, 0x0001 };
-    Machine *m = machine_start("xen-platform", NULL);
+    const Identity *id = opaque;
+    Machine *m = machine_start(id->device, id->extra);
 
-    check_identity(m, &v1, false);
-    machine_stop(m);
-}
-
-static void test_identity_v2(void)
-{
-    static const Identity v2 = { "xen-platform-2", 0x0002, 2, 0xff80,
-                                 0x5853, 0x0002 };
-    Machine *m = machine_start("xen-platform-2", NULL);
-
-    check_identity(m, &v2, true);
-    machine_stop(m);
-}
-
-static void test_identity_properties(void)
-{
-    static const Identity custom = { "xen-platform", 0xc000, 7, 0x0880,
-                                     0x1af4, 0x1100 };
-    Machine *m = machine_start("xen-platform", "-global xen-platform."
-                               "device-id=0xc000 -global xen-platform."
-                               "revision=7 -global xen-platform.class-id="
-                               "0x0880 -global xen-platform.subvendor_id="
-                               "0x1af4 -global xen-platform.subsystem_id="
-                               "0x1100");
-
-    check_identity(m, &custom, false);
+    check_identity(m, id);
     machine_stop(m);
 }
 
@@ -1122,10 +1112,12 @@ int main(int argc, char **argv)
 
     g_test_init(&argc, &argv, NULL);
 
-    qtest_add_func("/xen-platform/identity/v1", test_identity_v1);
-    qtest_add_func("/xen-platform/identity/v2", test_identity_v2);
-    qtest_add_func("/xen-platform/identity/properties",
-                   test_identity_properties);
+    for (i = 0; i < ARRAY_SIZE(identities); i++) {
+        g_autofree char *name = g_strdup_printf("/xen-platform/identity/%s",
+                                                identities[i].name);
+
+        qtest_add_data_func(name, &identities[i], test_identity);
+    }
     qtest_add_func("/xen-platform/identity/refused", test_identity_refused);
     qtest_add_func("/xen-platform/capability", test_capability);
     qtest_add_func("/xen-platform/single-owner", test_single_owner);
