@@ -28,7 +28,7 @@ else
         "$here/fetch-qemu.sh" "$WORK_DIR/pristine"
         cp -a "$WORK_DIR/pristine" "$src"
         git init -q -b patched
-        git add -A
+        git add -A -f       # Debian's tree has files its .gitignore lists
         git -c user.name=base -c user.email=base@localhost \
             commit -q -m "QEMU $(cat "$src/VERSION") (Debian source package)"
         git tag -f base >/dev/null

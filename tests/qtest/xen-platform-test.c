@@ -13,6 +13,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "qemu/timer.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
@@ -1106,6 +1107,70 @@ static void test_migrate_v1_to_v2_refused(void)
     machine_stop(m);
 }
 
+static const char *migration_status(QTestState *qts, QDict **rsp)
+{
+    *rsp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+    return qdict_get_try_str(qdict_get_qdict(*rsp, "return"), "status");
+}
+
+/* A stream whose log subsection claims an impossible line length */
+static void test_migrate_corrupt_stream(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *tmp = g_dir_make_tmp("xen-platform-mig-XXXXXX", NULL);
+    g_autofree char *file = g_strdup_printf("%s/stream", tmp);
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *data = NULL;
+    const char *status;
+    QTestState *to;
+    QDict *rsp;
+    gsize len;
+    char *p;
+
+    qtest_outb(m->qts, PORT_VERSION, 'p');  /* a partial line to migrate */
+    qtest_qmp_assert_success(m->qts, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    while (g_strcmp0(migration_status(m->qts, &rsp), "completed")) {
+        qobject_unref(rsp);
+        g_usleep(20 * 1000);
+    }
+    qobject_unref(rsp);
+
+    /* The subsection: its name, version_id (be32), then log_len (be32) */
+    g_assert(g_file_get_contents(file, &data, &len, NULL));
+    p = memmem(data, len, "platform/log", strlen("platform/log"));
+    g_assert_nonnull(p);
+    p += strlen("platform/log") + 4;
+    g_assert_cmpuint(ldl_be_p(p), ==, 1);
+    stl_be_p(p, 0xffffffff);
+    g_assert(g_file_set_contents(file, data, len, NULL));
+
+    to = qtest_initf("-machine pc -nodefaults -device xen-platform,addr=%d "
+                     "-incoming defer", PLATFORM_SLOT);
+    qtest_qmp_assert_success(to, "{'execute': 'migrate-incoming', "
+                             "'arguments': {'uri': %s, "
+                             "'exit-on-error': false}}", uri);
+    for (;;) {
+        status = migration_status(to, &rsp);
+        if (!g_strcmp0(status, "failed") || !g_strcmp0(status, "completed")) {
+            break;
+        }
+        qobject_unref(rsp);
+        g_usleep(20 * 1000);
+    }
+    g_assert_cmpstr(status, ==, "failed");
+    qobject_unref(rsp);
+    /* Refused, and the destination is still there to say so */
+    rsp = qtest_qmp(to, "{'execute': 'query-status'}");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(rsp, "return"), "status"),
+                    !=, "running");
+    qobject_unref(rsp);
+    qtest_quit(to);
+    machine_stop(m);
+    unlink(file);
+    rmdir(tmp);
+}
+
 int main(int argc, char **argv)
 {
     int i;
@@ -1164,6 +1229,8 @@ int main(int argc, char **argv)
                    test_migrate_unplugged);
     qtest_add_func("/xen-platform/migration/v1-to-v2-refused",
                    test_migrate_v1_to_v2_refused);
+    qtest_add_func("/xen-platform/migration/corrupt-stream-refused",
+                   test_migrate_corrupt_stream);
 
     return g_test_run();
 }
