@@ -53,7 +53,7 @@ static XenUnplugState *xen_unplug_port_owner;
 /*
  * Product registry
  */
-const char *xen_pv_product_name(uint16_t product)
+static const char *xen_pv_product_name(uint16_t product)
 {
     switch (product) {
     case XEN_PV_PRODUCT_XENSOURCE_WINDOWS:
@@ -441,7 +441,7 @@ static void xen_unplug_nic_on(PCIBus *bus, PCIDevice *d, void *opaque)
     }
 }
 
-void xen_unplug_devices(XenUnplugState *s, uint32_t mask)
+static void xen_unplug_devices(XenUnplugState *s, uint32_t mask)
 {
     XenUnplugWalk w = { .s = s, .mask = mask };
     int busnr = pci_bus_num(s->bus);

@@ -118,11 +118,8 @@ int xen_unplug_post_load(XenUnplugState *s);
 
 /* Entry points for the PCI device's BAR0 (legacy unplug interfaces) */
 void xen_unplug_request(XenUnplugState *s, uint32_t mask);
-void xen_unplug_devices(XenUnplugState *s, uint32_t mask);
 void xen_unplug_log_byte(XenUnplugState *s, uint8_t byte);
 void xen_unplug_write_flags(XenUnplugState *s, uint8_t flags);
-
-const char *xen_pv_product_name(uint16_t product);
 
 /*
  * The PCI device (hw/xen/xen_platform.c)
