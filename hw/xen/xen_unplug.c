@@ -655,12 +655,17 @@ bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
         s->throttle_watch = qemu_xen_xs_watch(s->xsh, path,
                                               xen_unplug_throttle_changed, s);
     }
-    qemu_add_vm_change_state_handler(xen_unplug_vm_state_change, s);
+    s->vm_change = qemu_add_vm_change_state_handler(xen_unplug_vm_state_change,
+                                                     s);
     return true;
 }
 
 void xen_unplug_unrealize(XenUnplugState *s)
 {
+    if (s->vm_change) {
+        qemu_del_vm_change_state_handler(s->vm_change);
+        s->vm_change = NULL;
+    }
     if (s->throttle_watch) {
         qemu_xen_xs_unwatch(s->xsh, s->throttle_watch);
         s->throttle_watch = NULL;

@@ -75,6 +75,7 @@ typedef struct XenUnplugState {
     PCIBus *bus;                /* where emulated devices are removed */
     struct qemu_xs_handle *xsh;
     struct qemu_xs_watch *throttle_watch;
+    VMChangeStateEntry *vm_change;  /* replays unplug after load */
     bool xs_warned;
 
     /* Configuration (properties of the PCI device) */
