@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps assemble build build-noxen demo check series series-check fuzz compat docs bench clean distclean
+.PHONY: all deps assemble build build-noxen demo check check-noxen series series-check fuzz compat docs bench clean distclean
 
 all: build
 	@$(S)/demo.sh
@@ -27,6 +27,9 @@ demo: build
 check: assemble
 	@$(S)/check.sh
 
+check-noxen: assemble
+	@$(S)/check-noxen.sh
+
 series: deps
 	@$(S)/series.sh
 
@@ -46,7 +49,8 @@ bench: assemble
 	@$(S)/bench.sh
 
 clean:
-	rm -rf build build-noxen build-fuzz build-base build-docs
+	rm -rf build build-noxen build-fuzz build-base build-docs build-10.0 \
+	    build-noxen-10.0 build-fuzz-10.0 build-base-10.0 build-docs-10.0
 
 distclean: clean
-	rm -rf work
+	rm -rf work work-10.0

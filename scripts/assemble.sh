@@ -13,7 +13,8 @@ cd "$top"
 . "$here/series-lib.sh"
 
 if [ -n "${QEMU_SRC:-}" ]; then
-    src=$(cd "$QEMU_SRC" && pwd)
+    src=$(cd "$QEMU_SRC" 2>/dev/null && pwd) || {
+        echo "assemble: QEMU_SRC=$QEMU_SRC is not a folder" >&2; exit 1; }
     case "$(cat "$src/VERSION" 2>/dev/null)" in
         "$QEMU_UPSTREAM_SERIES".*) ;;
         *) echo "assemble: $src is not a QEMU $QEMU_UPSTREAM_SERIES.x tree" >&2; exit 1 ;;
@@ -21,68 +22,106 @@ if [ -n "${QEMU_SRC:-}" ]; then
 else
     src="$top/$WORK_DIR/qemu"
     # The base is kept in a git repository beside the tree, not inside it:
-    # QEMU's configure turns -Werror on in git checkouts.
+    # QEMU's configure turns -Werror on in git checkouts. It is built
+    # under a temporary name and published in one rename, so that an
+    # interrupted run leaves nothing half made.
     export GIT_DIR="$top/$WORK_DIR/qemu.git" GIT_WORK_TREE="$src"
     if [ ! -d "$GIT_DIR" ]; then
-        rm -rf "$src"
+        rm -rf "$src" "$GIT_DIR.partial"
         "$here/fetch-qemu.sh" "$WORK_DIR/pristine"
         cp -a "$WORK_DIR/pristine" "$src"
-        git init -q -b patched
-        git add -A -f       # Debian's tree has files its .gitignore lists
-        git -c user.name=base -c user.email=base@localhost \
+        GIT_DIR="$GIT_DIR.partial" git init -q -b patched
+        GIT_DIR="$GIT_DIR.partial" git add -A -f  # Debian's tree has files its .gitignore lists
+        GIT_DIR="$GIT_DIR.partial" git -c user.name=base -c user.email=base@localhost \
             commit -q -m "QEMU $(cat "$src/VERSION") (Debian source package)"
-        git tag -f base >/dev/null
+        GIT_DIR="$GIT_DIR.partial" git tag -f base >/dev/null
+        mv "$GIT_DIR.partial" "$GIT_DIR"
     fi
 fi
 
-# The patches to QEMU's own files are applied to the base in a scratch
-# index; only files whose content differs from the tree are rewritten.
 if [ -z "${QEMU_SRC:-}" ]; then
-    touched="$top/$WORK_DIR/patched-files"
+    # The whole series is staged commit by commit in a scratch index on
+    # the base; then only files whose content differs are rewritten.
     idx=$(mktemp); trap 'rm -f "$idx"' EXIT
     export GIT_INDEX_FILE="$idx"
     git read-tree base
-    for p in $(series_patches); do
-        git apply --cached -p1 "$top/$p" || {
-            echo "assemble: $p does not apply to the base" >&2; exit 1; }
+    for c in $(series_commits); do
+        series_stage_commit "$c" || exit 1
     done
-    now=$(git diff --cached --name-only base)
-    owned=$(series_files)
-    for f in $(printf '%s\n' $now $(cat "$touched" 2>/dev/null) | sort -u); do
-        # the series' own version of a file wins over a patched one
-        printf '%s\n' $owned | grep -qx "$f" && continue
-        if git cat-file -e ":$f" 2>/dev/null; then
-            if ! git cat-file blob ":$f" | cmp -s - "$src/$f"; then
+    tree=$(git write-tree)
+    unset GIT_INDEX_FILE
+    last=$(git rev-parse -q --verify refs/harness/assembled^{tree} || true)
+    changed=$( { git diff --name-only base "$tree"
+                 [ -z "$last" ] || git diff --name-only base "$last"; } | sort -u)
+
+    # Never overwrite a change the harness did not make: every file it
+    # manages must still be what it last wrote (or the base's version).
+    edited=
+    for f in $changed; do
+        [ -n "$last" ] || break
+        if git cat-file -e "$last:$f" 2>/dev/null; then
+            git cat-file blob "$last:$f" | cmp -s - "$src/$f" && continue
+        else
+            [ -e "$src/$f" ] || continue
+        fi
+        # already what the series wants: not a conflict
+        if git cat-file -e "$tree:$f" 2>/dev/null &&
+           git cat-file blob "$tree:$f" | cmp -s - "$src/$f"; then
+            continue
+        fi
+        edited="$edited $f"
+    done
+    if [ -n "$edited" ]; then
+        echo "assemble: these files in $WORK_DIR/qemu were changed outside the harness:" >&2
+        for f in $edited; do echo "    $WORK_DIR/qemu/$f" >&2; done
+        echo "assemble: stopped so as not to overwrite them. To keep a change, copy a" >&2
+        echo "  file the series owns back to its path in this repository, or turn a" >&2
+        echo "  change to a QEMU file into a patch under patches/; to drop the" >&2
+        echo "  changes, delete those files and rerun." >&2
+        exit 1
+    fi
+
+    for f in $changed; do
+        if git cat-file -e "$tree:$f" 2>/dev/null; then
+            if ! git cat-file blob "$tree:$f" | cmp -s - "$src/$f"; then
                 mkdir -p "$(dirname "$src/$f")"
-                git cat-file blob ":$f" > "$src/$f"
-                echo "assemble: patched $f"
+                git cat-file blob "$tree:$f" > "$src/$f"
+                echo "assemble: wrote $f"
             fi
         elif [ -e "$src/$f" ]; then
             rm -f "$src/$f"
             echo "assemble: removed $f"
         fi
     done
-    unset GIT_INDEX_FILE
-    printf '%s\n' $now > "$touched"
-else
-    # Someone else's tree: apply once, remember that we did
-    stamp="$src/.xen-platform-series-applied"
-    if [ ! -f "$stamp" ]; then
-        for p in $(series_patches); do
+    commit=$(git -c user.name=harness -c user.email=harness@localhost \
+             commit-tree "$tree" -p base -m "assembled series")
+    git update-ref refs/harness/assembled "$commit"
+    echo "$src" > "$WORK_DIR/qemu-src"
+    exit 0
+fi
+
+# Someone else's tree (QEMU_SRC): apply once, remember that we did
+stamp="$src/.xen-platform-series-applied"
+if [ ! -f "$stamp" ]; then
+    for c in $(series_commits); do
+        for p in $(series_commit_patches "$c"); do
             echo "assemble: applying $p"
             (cd "$src" && git apply -p1 "$top/$p") || {
                 echo "assemble: $p does not apply to $src" >&2; exit 1; }
         done
-        touch "$stamp"
-    fi
+        while read -r f from; do
+            mkdir -p "$(dirname "$src/$f")"
+            cp "$from" "$src/$f"
+        done < <(series_commit_imports "$c")
+        for f in $(series_commit_files "$c"); do
+            mkdir -p "$(dirname "$src/$f")"
+            cp "$f" "$src/$f"
+        done
+        for p in $(series_commit_post_patches "$c"); do
+            (cd "$src" && git apply -p1 "$top/$p") || {
+                echo "assemble: $p does not apply to $src" >&2; exit 1; }
+        done
+    done
+    touch "$stamp"
 fi
-
-# The series' own files: copied only when they differ (keeps timestamps).
-for f in $(series_files); do
-    if ! cmp -s "$f" "$src/$f"; then
-        mkdir -p "$(dirname "$src/$f")"
-        cp "$f" "$src/$f"
-        echo "assemble: updated $f"
-    fi
-done
 echo "$src" > "$WORK_DIR/qemu-src"

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Migration compatibility of the series against the QEMU 10.0 base.
+"""Migration compatibility of the series against its unpatched QEMU base.
 
 1. QEMU's vmstate-static-checker.py on the -dump-vmstate output of the
-   base and the patched QEMU, for each existing x86 machine type.
+   base and the patched QEMU, for each x86 machine type listed.
 2. Real migrations between the base (upstream's device, hypervisor check
-   relaxed) and the patched QEMU, both ways, for a guest whose driver never
-   used the protocol; and patched to base for a handshaked guest, which
-   the base must refuse (it does not know the new state).
+   relaxed) and the patched QEMU, both ways, with and without a driver
+   that handshaked, on the newest and an older machine type. A
+   handshaked guest's state travels in subsections from machine type
+   10.2 on (the base refuses them); on older machine types
+   (hw_compat_10_1) none are sent and the base takes the guest.
 
-usage: compat.py BASE_QEMU PATCHED_QEMU CHECKER OUTDIR
+usage: compat.py BASE_VERSION BASE_QEMU PATCHED_QEMU CHECKER OUTDIR
 Exits non-zero when an expectation fails.
 """
 
@@ -20,13 +22,26 @@ import time
 
 from qemu_harness import Qemu
 
-MACHINES = ["pc-i440fx-10.0", "pc-q35-10.0", "pc-i440fx-9.2", "pc-q35-9.2",
-            "pc-i440fx-8.0", "pc-q35-8.0"]
+# Per base: the machine types checked, and for the migrations the newest
+# one and an older one with whether a handshaked driver's state is sent
+MACHINES = {
+    "10.2": ["pc-i440fx-10.2", "pc-q35-10.2", "pc-i440fx-10.1",
+             "pc-q35-10.1", "pc-i440fx-9.2", "pc-q35-9.2", "pc-i440fx-8.0",
+             "pc-q35-8.0"],
+    "10.0": ["pc-i440fx-10.0", "pc-q35-10.0", "pc-i440fx-9.2", "pc-q35-9.2",
+             "pc-i440fx-8.0", "pc-q35-8.0"],
+}
+MIGRATION_MACHINES = {
+    "10.2": [("pc-i440fx-10.2", True), ("pc-q35-10.2", True),
+             ("pc-i440fx-10.1", False), ("pc-q35-10.1", False)],
+    # the backport has no hw_compat_10_1: state is sent on every type
+    "10.0": [("pc-i440fx-10.0", True), ("pc-q35-10.0", True)],
+}
 
 
-def migrate(src_bin, dst_bin, handshake):
+def migrate(src_bin, dst_bin, handshake, machine):
     tmp = tempfile.mkdtemp(prefix="xen-platform-compat-")
-    dev = ["-device", "xen-platform,addr=3"]
+    dev = ["-machine", machine, "-device", "xen-platform,addr=3"]
     src = Qemu(src_bin, tmp, dev, name="src")
     if handshake:
         src.io("outw 0x12 0x3")         # product: linux
@@ -60,7 +75,7 @@ def config_space(binary, device):
 
 
 def main():
-    base, patched, checker, out = sys.argv[1:5]
+    version, base, patched, checker, out = sys.argv[1:6]
     os.makedirs(out, exist_ok=True)
     failures = 0
     report = []
@@ -68,7 +83,7 @@ def main():
     report.append("## vmstate-static-checker.py, base -> patched\n")
     report.append("| machine | result |")
     report.append("|---|---|")
-    for m in MACHINES:
+    for m in MACHINES[version]:
         files = {}
         for name, binary in (("base", base), ("patched", patched)):
             files[name] = os.path.join(out, "%s-%s.json" % (name, m))
@@ -102,23 +117,28 @@ def main():
           ("identical to the base" if not diff else "differs at %s" % diff))
 
     report.append("\n## Migrations under the qtest accelerator\n")
-    report.append("| from | to | guest | expected | result |")
-    report.append("|---|---|---|---|---|")
-    cases = [("base", base, "patched", patched, False, "completed"),
-             ("patched", patched, "base", base, False, "completed"),
-             ("patched", patched, "patched", patched, True, "completed"),
-             ("patched", patched, "base", base, True, "failed")]
-    for sname, sbin, dname, dbin, hs, want in cases:
-        status, reason = migrate(sbin, dbin, hs)
+    report.append("| machine | from | to | guest | expected | result |")
+    report.append("|---|---|---|---|---|---|")
+    cases = []
+    for m, sends_state in MIGRATION_MACHINES[version]:
+        cases += [(m, "base", base, "patched", patched, False, "completed"),
+                  (m, "patched", patched, "base", base, False, "completed"),
+                  (m, "base", base, "patched", patched, True, "completed"),
+                  (m, "patched", patched, "patched", patched, True,
+                   "completed"),
+                  (m, "patched", patched, "base", base, True,
+                   "failed" if sends_state else "completed")]
+    for m, sname, sbin, dname, dbin, hs, want in cases:
+        status, reason = migrate(sbin, dbin, hs, m)
         ok = status == want
         failures += not ok
         guest = "driver handshaked" if hs else "no PV driver"
         detail = status + (" (" + reason[0].strip() + ")" if reason and
                            status == "failed" else "")
-        report.append("| %s | %s | %s | %s | %s |" %
-                      (sname, dname, guest, want, detail))
-        print("compat: migrate %s -> %s, %s: %s%s" %
-              (sname, dname, guest, detail, "" if ok else " UNEXPECTED"))
+        report.append("| %s | %s | %s | %s | %s | %s |" %
+                      (m, sname, dname, guest, want, detail))
+        print("compat: %s: migrate %s -> %s, %s: %s%s" %
+              (m, sname, dname, guest, detail, "" if ok else " UNEXPECTED"))
 
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(report) + "\n")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make compat: migration compatibility against the QEMU 10.0 base, with
+# make compat: migration compatibility against the unpatched base, with
 # QEMU's vmstate-static-checker.py and real migrations both ways, then the
 # device's own migration qtests (v1, v2, a v1 stream refused by v2).
 set -euo pipefail
@@ -13,7 +13,7 @@ cd "$top"
     tests/qtest/xen-platform-test
 src=$(cat "$WORK_DIR/qemu-src")
 status=0
-/usr/bin/python3 "$here/compat.py" "$BASE_BUILD_DIR/qemu-system-x86_64" \
+/usr/bin/python3 "$here/compat.py" "$BASE" "$BASE_BUILD_DIR/qemu-system-x86_64" \
     "$BUILD_DIR/qemu-system-x86_64" "$src/scripts/vmstate-static-checker.py" \
     "$BUILD_DIR/compat" || status=1
 echo "compat: migration qtests of the patched QEMU"

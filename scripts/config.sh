@@ -1,10 +1,40 @@
-# The one place that names the QEMU base and the packages the harness uses.
+# The one place that names the QEMU bases and the packages the harness uses.
 # Sourced by the scripts in this folder.
 
-# QEMU base: Debian's qemu source package from trixie (QEMU 10.0.x).
-QEMU_DEBIAN_SUITE=trixie
-QEMU_DEBIAN_PKG="qemu/$QEMU_DEBIAN_SUITE"
-QEMU_UPSTREAM_SERIES=10.0
+# QEMU base: BASE=10.2 (the default, the primary base the series is
+# written for) or BASE=10.0 (the stable backport). Each is one exact
+# Debian source package, pinned by version and by the sha256 of its
+# upstream tarball; if Debian stops serving it, change QEMU_DEBIAN_VERSION
+# (and QEMU_ORIG_SHA256) of that base here.
+BASE=${BASE:-10.2}
+PRIMARY_BASE=10.2
+case "$BASE" in
+10.2)
+    QEMU_DEBIAN_SUITE=sid
+    QEMU_DEBIAN_VERSION=1:10.2.2+ds-1
+    QEMU_ORIG_SHA256=be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb
+    ;;
+10.0)
+    QEMU_DEBIAN_SUITE=trixie
+    QEMU_DEBIAN_VERSION=1:10.0.13+ds-0+deb13u1
+    QEMU_ORIG_SHA256=6a0888e806c2ffc0c5f0733e974f9aea55491950d3c47c98669c8b236dde59ae
+    ;;
+*)
+    echo "config: BASE=$BASE is not a base of the series (10.2 or 10.0)" >&2
+    exit 1
+    ;;
+esac
+QEMU_UPSTREAM_SERIES=$BASE
+QEMU_DEBIAN_PKG="qemu=$QEMU_DEBIAN_VERSION"
+# Every base's deb-src suite, so that one apt sources file serves both
+QEMU_DEBIAN_SUITES="sid trixie"
+
+# Folders of a base other than the primary one carry its name
+if [ "$BASE" = "$PRIMARY_BASE" ]; then
+    BASE_SUFFIX=
+else
+    BASE_SUFFIX=-$BASE
+fi
 
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
@@ -16,9 +46,10 @@ ninja-build python3-venv flex bison libslirp-dev libfdt-dev seabios ipxe-qemu \
 dpkg-dev git ccache ca-certificates"
 
 # Folders (relative to the repository root). Everything here is ignored by git.
-WORK_DIR=work            # downloads, the assembled QEMU tree, scratch trees
-BUILD_DIR=build          # the meson build of the assembled tree
-NOXEN_BUILD_DIR=build-noxen
+WORK_DIR=work$BASE_SUFFIX          # downloads, the assembled tree, scratch trees
+BUILD_DIR=build$BASE_SUFFIX        # the meson build of the assembled tree
+NOXEN_BUILD_DIR=build-noxen$BASE_SUFFIX
+SERIES_DIR=build/series$BASE_SUFFIX        # make series: the exported patches
 
 # Configure flags shared by every build of the assembled tree.
 QEMU_CONFIGURE_FLAGS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \
@@ -29,16 +60,16 @@ QEMU_CONFIGURE_FLAGS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \
 
 # The fuzzing build (make fuzz): clang with libFuzzer, ASan and UBSan.
 FUZZ_DEPS="clang-14 libclang-rt-14-dev"
-FUZZ_BUILD_DIR=build-fuzz
+FUZZ_BUILD_DIR=build-fuzz$BASE_SUFFIX
 FUZZ_CONFIGURE_FLAGS="--cc=clang-14 --cxx=clang++-14 --enable-fuzzing \
 --enable-asan --enable-ubsan --enable-xen"
-FUZZ_TARGETS="xen-platform xen-platform-2"
+FUZZ_TARGETS="xen-platform xen-platform-2 xen-platform-bridged xen-platform-q35"
 
 # The measurement baseline (make compat, make bench): the base without
 # the series.
-BASE_BUILD_DIR=build-base
+BASE_BUILD_DIR=build-base$BASE_SUFFIX
 
 # QEMU's documentation with the series' spec (make docs), Sphinx warnings
 # fatal.
 DOCS_DEPS="python3-sphinx python3-sphinx-rtd-theme"
-DOCS_BUILD_DIR=build-docs
+DOCS_BUILD_DIR=build-docs$BASE_SUFFIX

@@ -28,7 +28,7 @@ list=/etc/apt/sources.list.d/xen-platform-harness.sources
 want=$(cat <<SRC
 Types: deb-src
 URIs: $DEBIAN_MIRROR
-Suites: $QEMU_DEBIAN_SUITE
+Suites: $QEMU_DEBIAN_SUITES
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
@@ -42,7 +42,7 @@ SRC
 
 need_update=
 if [ ! -f "$list" ] || [ "$(cat "$list")" != "$want" ]; then
-    echo "install-deps: adding apt sources ($QEMU_DEBIAN_SUITE deb-src, bookworm-backports)"
+    echo "install-deps: adding apt sources (deb-src for $QEMU_DEBIAN_SUITES, bookworm-backports)"
     printf '%s\n' "$want" | $SUDO tee "$list" >/dev/null
     need_update=1
 fi

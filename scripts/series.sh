@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Export the series as numbered git format-patch files with a cover letter
-# into build/series/, commit by commit as patches/NN-*/ describe it, and run
+# into build/series/ (BASE=10.0: build/series-10.0/), commit by commit as
+# patches/NN-*/ describe it, and run
 # QEMU's checkpatch.pl on every patch.
 #   usage: series.sh           -> build/series/*.patch, checkpatch report
 #          series.sh --check   -> also build each commit and run the
@@ -18,10 +19,18 @@ check_each=
 "$here/assemble.sh" >/dev/null     # makes sure the base exists
 base_git=(git --git-dir="$top/$WORK_DIR/qemu.git")
 tree="$top/$WORK_DIR/series-tree"
-out="$top/$BUILD_DIR/series"
+out="$top/$SERIES_DIR"
 
-name=${SERIES_AUTHOR_NAME:-$(git -C "$top" config user.name || echo "Xen platform device contributors")}
-email=${SERIES_AUTHOR_EMAIL:-$(git -C "$top" config user.email || echo "xen-devel@lists.xenproject.org")}
+# The series is whoever exports it: author and Signed-off-by come from
+# SERIES_AUTHOR_NAME/SERIES_AUTHOR_EMAIL or else from git's identity
+name=${SERIES_AUTHOR_NAME:-$(git -C "$top" config user.name || true)}
+email=${SERIES_AUTHOR_EMAIL:-$(git -C "$top" config user.email || true)}
+if [ -z "$name" ] || [ -z "$email" ]; then
+    echo "series: no author: set git config user.name and user.email (the" >&2
+    echo "  exported patches are yours, signed off by you), or SERIES_AUTHOR_NAME" >&2
+    echo "  and SERIES_AUTHOR_EMAIL" >&2
+    exit 1
+fi
 export GIT_AUTHOR_NAME="$name" GIT_AUTHOR_EMAIL="$email"
 export GIT_COMMITTER_NAME="$name" GIT_COMMITTER_EMAIL="$email"
 export GIT_AUTHOR_DATE="${SERIES_DATE:-$(git -C "$top" log -1 --format=%aI 2>/dev/null || date -R)}"
@@ -30,22 +39,14 @@ export GIT_COMMITTER_DATE="$GIT_AUTHOR_DATE"
 rm -rf "$tree"
 "${base_git[@]}" worktree prune
 "${base_git[@]}" worktree add -q --detach "$tree" base
+tree_git=$(git -C "$tree" rev-parse --absolute-git-dir)
 for c in $(series_commits); do
-    for p in "$c"/*.patch; do
-        [ -e "$p" ] || continue
-        git -C "$tree" apply --index -p1 "$top/$p" || {
-            echo "series: $p does not apply" >&2; exit 1; }
-    done
-    if [ -f "$c/files" ]; then
-        for f in $(grep -v '^#' "$c/files"); do
-            mkdir -p "$(dirname "$tree/$f")"
-            cp "$f" "$tree/$f"
-            git -C "$tree" add "$f"
-        done
-    fi
+    (export GIT_DIR="$tree_git" GIT_WORK_TREE="$tree"
+     series_stage_commit "$c") || exit 1
     { cat "$c/message"; printf '\nSigned-off-by: %s <%s>\n' "$name" "$email"; } |
         git -C "$tree" commit -q -F -
 done
+git -C "$tree" reset -q --hard
 
 rm -rf "$out"
 mkdir -p "$out"

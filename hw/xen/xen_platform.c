@@ -1,9 +1,30 @@
 /*
  * Xen platform PCI device: xen-platform and xen-platform-2
  *
+ * Copyright (c) 2003-2004 Intel Corp.
+ * Copyright (c) 2006 XenSource
  * Copyright (c) 2026 The xen-platform contributors
  *
- * SPDX-License-Identifier: GPL-2.0-or-later
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to deal
+ * in the Software without restriction, including without limitation the rights
+ * to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ * copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in
+ * all copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+ * THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+ * THE SOFTWARE.
+ *
+ * This file was hw/i386/xen/xen_platform.c ("XEN platform pci device,
+ * formerly known as the event channel device"); the notice above is its.
  *
  * The PCI side of the device: identity, BARs, the capability of
  * xen-platform-2, properties, migration and reset. The unplug protocol on
@@ -290,6 +311,8 @@ static const Property xen_platform_properties[] = {
     DEFINE_PROP_BOOL("log-throttle", XenPlatformState, unplug.log_throttle,
                      true),
     DEFINE_PROP_BOOL("x-allow-no-xen", XenPlatformState, allow_no_xen, false),
+    DEFINE_PROP_BOOL("x-migrate-driver-state", XenPlatformState,
+                     unplug.migrate_state, true),
 };
 
 static const struct {
@@ -309,9 +332,11 @@ static const struct {
     { "log-throttle", "Rate-limit the guest log (xenstore's "
                       "/local/domain/<domid>/log-throttling overrides)" },
     { "x-allow-no-xen", "Realize without Xen, for tests and benchmarks" },
+    { "x-migrate-driver-state", "Migrate the driver and log state "
+                                "(off for machine types before 10.2)" },
 };
 
-static void xen_platform_class_init(ObjectClass *oc, void *data)
+static void xen_platform_class_init(ObjectClass *oc, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
@@ -339,7 +364,7 @@ static void xen_platform_class_init(ObjectClass *oc, void *data)
 }
 
 /* xen-platform-2 differs only in its identity and its capability */
-static void xen_platform_2_class_init(ObjectClass *oc, void *data)
+static void xen_platform_2_class_init(ObjectClass *oc, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
@@ -359,7 +384,7 @@ static const TypeInfo xen_platform_types[] = {
         .instance_size = sizeof(XenPlatformState),
         .class_size    = sizeof(XenPlatformClass),
         .class_init    = xen_platform_class_init,
-        .interfaces    = (InterfaceInfo[]) {
+        .interfaces    = (const InterfaceInfo[]) {
             { INTERFACE_CONVENTIONAL_PCI_DEVICE },
             { },
         },

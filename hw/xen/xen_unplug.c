@@ -1,9 +1,17 @@
 /*
  * Xen emulated-device unplug protocol: the fixed I/O ports 0x10-0x1f
  *
+ * Copyright (c) 2003-2004 Intel Corp.
+ * Copyright (c) 2006 XenSource
  * Copyright (c) 2026 The xen-platform contributors
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Parts of this file (the removal of emulated IDE disks and NICs, the
+ * platform flags and the log line) derive from hw/xen/xen_platform.c,
+ * formerly hw/i386/xen/xen_platform.c, whose copyright notices are kept
+ * above; that file reproduces the MIT permission notice they were
+ * published under.
  *
  * PV drivers in Xen HVM guests identify themselves here, are told whether
  * the host refuses their build (the blacklist), ask for the emulated disks
@@ -39,46 +47,53 @@
 #include "hw/xen/xen.h"
 #include "hw/xen/xen_backend_ops.h"
 #include "hw/xen/xen_platform.h"
+#include "hw/xen/interface/hvm/pvdrivers.h"
 #include "migration/vmstate.h"
 #include "monitor/monitor.h"
 #include "net/net.h"
 #include "system/block-backend.h"
 #include "system/blockdev.h"
+#include "system/qtest.h"
 #include "system/runstate.h"
 #include "trace.h"
 
 /* The one device that owns the fixed ports of this machine */
 static XenUnplugState *xen_unplug_port_owner;
 
-/*
- * Product registry
- */
+/* Product registry: Xen's public/hvm/pvdrivers.h */
+#define XEN_PV_PRODUCT(name, product)   { product, name },
+
+static const struct {
+    uint16_t product;
+    const char *name;
+} xen_pv_products[] = {
+    PVDRIVERS_PRODUCT_LIST(XEN_PV_PRODUCT)
+};
+
 static const char *xen_pv_product_name(uint16_t product)
 {
-    switch (product) {
-    case XEN_PV_PRODUCT_XENSOURCE_WINDOWS:
-        return "xensource-windows";
-    case XEN_PV_PRODUCT_GPLPV_WINDOWS:
-        return "gplpv-windows";
-    case XEN_PV_PRODUCT_LINUX:
-        return "linux";
-    case XEN_PV_PRODUCT_EXPERIMENTAL:
-        return "experimental";
-    default:
-        return NULL;
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(xen_pv_products); i++) {
+        if (xen_pv_products[i].product == product) {
+            return xen_pv_products[i].name;
+        }
     }
+    return NULL;
 }
 
 /*
  * Xenstore access: the backend QEMU already uses (libxenstore under Xen,
- * the emulated store under KVM's Xen emulation). Without Xen (the qtest
- * accelerator, x-allow-no-xen) libxenstore is used against the socket
- * $XENSTORED_PATH names, if set.
+ * the emulated store under KVM's Xen emulation). Under the qtest
+ * accelerator, and only there, libxenstore is used without Xen against
+ * the socket $XENSTORED_PATH names, if set: the Xen backend operations
+ * are process-wide, and a QEMU that runs guests without Xen must not
+ * take them over.
  */
 static void xen_unplug_xs_open(XenUnplugState *s)
 {
 #ifdef CONFIG_XEN
-    if (!xen_xenstore_ops && xen_mode == XEN_DISABLED &&
+    if (!xen_xenstore_ops && xen_mode == XEN_DISABLED && qtest_enabled() &&
         getenv("XENSTORED_PATH")) {
         setup_xen_backend_ops();
     }
@@ -102,38 +117,72 @@ static bool xen_unplug_xs_reachable(XenUnplugState *s, const char *why)
 /*
  * Blacklist: /mh/driver-blacklist/<product name>/<build in decimal>
  * exists and is readable.
+ *
+ * The read is made on the device model's own (privileged) xenstore
+ * connection, which no per-domain quota covers, so what a guest can make
+ * it cost is bounded here: each (product, build) pair is looked up once
+ * between two resets (again only if the read failed), and at most
+ * XEN_UNPLUG_LOOKUPS_MAX reads are made at all. A pair that would need
+ * one more is refused without a lookup: a driver that could otherwise
+ * try builds until one passes gains nothing by it.
  */
 static bool xen_unplug_lookup_blacklist(XenUnplugState *s)
 {
     const char *name = xen_pv_product_name(s->product);
     g_autofree char *path = NULL;
     g_autofree void *value = NULL;
-    unsigned int len;
+    unsigned int len, i;
+    bool found;
 
     if (!name) {
         trace_xen_platform_blacklist_unknown_product(s->product);
         return false;
     }
+    for (i = 0; i < s->verdicts; i++) {
+        if (s->looked_up[i].product == s->product &&
+            s->looked_up[i].build == s->build) {
+            return s->looked_up[i].blacklisted;
+        }
+    }
     if (!xen_unplug_xs_reachable(s, "PV driver builds cannot be "
                                  "blacklisted")) {
         return false;
     }
+    if (s->lookups == XEN_UNPLUG_LOOKUPS_MAX) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: product %u build %u refused: "
+                      "more than %u blacklist lookups since reset\n",
+                      object_get_typename(s->owner), s->product, s->build,
+                      XEN_UNPLUG_LOOKUPS_MAX);
+        return true;
+    }
     path = g_strdup_printf("/mh/driver-blacklist/%s/%u", name, s->build);
+    errno = 0;
     value = qemu_xen_xs_read(s->xsh, XBT_NULL, path, &len);
-    trace_xen_platform_blacklist_lookup(path, value != NULL);
-    return value != NULL;
+    found = value != NULL;
+    trace_xen_platform_blacklist_lookup(path, found);
+    s->lookups++;
+    /* A failed read is not an answer: the pair may be looked up again */
+    if (found || errno == ENOENT) {
+        s->looked_up[s->verdicts].product = s->product;
+        s->looked_up[s->verdicts].build = s->build;
+        s->looked_up[s->verdicts].blacklisted = found;
+        s->verdicts++;
+    }
+    return found;
 }
 
 /*
  * Run-time log throttling toggle: /local/domain/<domid>/log-throttling,
  * "0" off, "1" on; absent: the log-throttle property decides.
  */
-static void xen_unplug_throttle_changed(void *opaque, const char *path)
+static void xen_unplug_throttle_changed(void *opaque, const char *fired)
 {
     XenUnplugState *s = opaque;
+    const char *path = s->throttle_path;
     g_autofree char *value = NULL;
     unsigned int len;
 
+    /* The watch fires for nodes below it too: read the node itself */
     value = qemu_xen_xs_read(s->xsh, XBT_NULL, path, &len);
     if (!value) {
         s->throttle_override = false;
@@ -184,7 +233,7 @@ static char *xen_unplug_log_escape(const uint8_t *line, uint32_t len,
         } else if (line[i] >= 0x20 && line[i] < 0x7f) {
             *p++ = line[i];
         } else {
-            p += sprintf(p, "\\x%02x", line[i]);
+            p += snprintf(p, out + escaped_len + 1 - p, "\\x%02x", line[i]);
         }
     }
     *p = '\0';
@@ -193,7 +242,7 @@ static char *xen_unplug_log_escape(const uint8_t *line, uint32_t len,
 
 static void xen_unplug_log_output(XenUnplugState *s, const char *text)
 {
-    trace_xen_platform_log((char *)text);
+    trace_xen_platform_log(text);
     qemu_log_mask(LOG_GUEST_ERROR, "%s: %s\n",
                   object_get_typename(s->owner), text);
 }
@@ -213,7 +262,12 @@ static void xen_unplug_log_refill(XenUnplugState *s)
 {
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     uint64_t cap = xen_unplug_log_capacity(s);
-    uint64_t elapsed = now > s->log_refill_ns ? now - s->log_refill_ns : 0;
+    uint64_t elapsed = 0;
+
+    if (now > s->log_refill_ns) {
+        /* in unsigned arithmetic: the difference may not fit an int64_t */
+        elapsed = (uint64_t)now - (uint64_t)s->log_refill_ns;
+    }
 
     if (elapsed >= (cap - s->log_tokens) / s->log_rate) {
         s->log_tokens = cap;
@@ -253,9 +307,15 @@ static void xen_unplug_log_flush(XenUnplugState *s)
         cost += xen_unplug_log_line_cost(s, strlen(notice));
     }
     if (!xen_unplug_log_take(s, cost)) {
-        s->log_dropped_lines++;
-        s->log_dropped_bytes += line_cost;
-        s->log_suppressed_total++;
+        /* saturating: a count that wrapped to 0 would lose the notice */
+        if (s->log_dropped_lines < UINT32_MAX) {
+            s->log_dropped_lines++;
+        }
+        s->log_dropped_bytes = MIN(s->log_dropped_bytes,
+                                   UINT64_MAX - line_cost) + line_cost;
+        if (s->log_suppressed_total < UINT64_MAX) {
+            s->log_suppressed_total++;
+        }
         trace_xen_platform_log_suppressed(s->log_len);
     } else {
         if (notice) {
@@ -345,13 +405,13 @@ static bool xen_unplug_is_primary_master(IDEBus *bus, IDEDevice *dev)
 static int xen_unplug_ide_child(DeviceState *dev, void *opaque)
 {
     XenUnplugIDE *ide = opaque;
-    IDEDevice *idedev = (IDEDevice *)object_dynamic_cast(OBJECT(dev),
-                                                         "ide-hd");
+    IDEDevice *idedev;
     IDEBus *bus;
 
-    if (!idedev) {
+    if (!object_dynamic_cast(OBJECT(dev), "ide-hd")) {
         return 0;       /* CD-ROMs stay */
     }
+    idedev = IDE_DEVICE(dev);
     bus = IDE_BUS(qdev_get_parent_bus(dev));
     if (ide->spare_primary_master &&
         xen_unplug_is_primary_master(bus, idedev)) {
@@ -420,14 +480,43 @@ static void xen_unplug_disks_on(PCIBus *bus, PCIDevice *d, void *opaque)
     }
 }
 
-static void xen_unplug_nic_peer(NICState *nic, void *opaque)
-{
-    NetClientState *nc = qemu_get_queue(nic);
-    ObjectClass *oc = module_object_class_by_name(nc->model);
+/*
+ * The backend of a NIC that goes goes with it, unless the host deleted it
+ * already (netdev_del). It is the netdev named by the NIC's "netdev"
+ * property, if it still exists and is the peer of this very NIC, that is
+ * of the PCI device or of a device below it (virtio-net-pci's
+ * virtio-net-device): a netdev of the same name added since may belong
+ * to another NIC.
+ */
+typedef struct XenUnplugNIC {
+    void *nic_opaque;
+    bool ours;
+} XenUnplugNIC;
 
-    /* Only the peers of PCI NICs, which are about to go */
-    if (oc && object_class_dynamic_cast(oc, TYPE_PCI_DEVICE) && nc->peer) {
-        qemu_del_net_client(nc->peer);
+static int xen_unplug_nic_is(DeviceState *dev, void *opaque)
+{
+    XenUnplugNIC *n = opaque;
+
+    n->ours |= (void *)dev == n->nic_opaque;
+    return 0;
+}
+
+static void xen_unplug_nic_backend(PCIDevice *d)
+{
+    g_autofree char *name = object_property_get_str(OBJECT(d), "netdev",
+                                                    NULL);
+    NetClientState *backend = name && *name ? qemu_find_netdev(name) : NULL;
+    XenUnplugNIC n = { };
+
+    if (!backend || !backend->peer ||
+        backend->peer->info->type != NET_CLIENT_DRIVER_NIC) {
+        return;
+    }
+    n.nic_opaque = qemu_get_nic_opaque(backend->peer);
+    xen_unplug_nic_is(DEVICE(d), &n);
+    qdev_walk_children(DEVICE(d), NULL, NULL, xen_unplug_nic_is, NULL, &n);
+    if (n.ours) {
+        qemu_del_net_client(backend);
     }
 }
 
@@ -437,6 +526,7 @@ static void xen_unplug_nic_on(PCIBus *bus, PCIDevice *d, void *opaque)
 
     if (pci_get_word(d->config + PCI_CLASS_DEVICE) ==
         PCI_CLASS_NETWORK_ETHERNET && !xen_unplug_spared(w->s, d)) {
+        xen_unplug_nic_backend(d);
         xen_unplug_pci_device(d, "nic");
     }
 }
@@ -452,7 +542,6 @@ static void xen_unplug_devices(XenUnplugState *s, uint32_t mask)
         pci_for_each_device(s->bus, busnr, xen_unplug_disks_on, &w);
     }
     if (mask & XEN_UNPLUG_ALL_NICS) {
-        qemu_foreach_nic(xen_unplug_nic_peer, NULL);
         pci_for_each_device(s->bus, busnr, xen_unplug_nic_on, &w);
     }
     s->unplugged |= mask & XEN_UNPLUG_ALL;
@@ -470,7 +559,7 @@ static void xen_unplug_write_product(XenUnplugState *s, uint16_t product)
     s->product_set = true;
     s->build_set = false;
     s->build = 0;
-    s->blacklisted = false;
+    /* A blacklisted verdict stands until reset, whatever comes next */
 }
 
 static void xen_unplug_write_build(XenUnplugState *s, uint32_t build)
@@ -483,7 +572,9 @@ static void xen_unplug_write_build(XenUnplugState *s, uint32_t build)
     }
     s->build = build;
     s->build_set = true;
-    s->blacklisted = xen_unplug_lookup_blacklist(s);
+    if (xen_unplug_lookup_blacklist(s)) {
+        s->blacklisted = true;
+    }
     trace_xen_platform_build(s->product, build, s->blacklisted);
     qapi_event_send_xen_platform_pv_driver_info(s->product, build);
 }
@@ -601,15 +692,28 @@ static const MemoryRegionOps xen_unplug_port_ops = {
 /*
  * Lifetime
  */
+/* Devices unplugged on the migration source stay unplugged here */
+static void xen_unplug_replay(void *opaque)
+{
+    XenUnplugState *s = opaque;
+
+    if (s->replay_unplug) {
+        xen_unplug_devices(s, s->unplugged);
+        s->replay_unplug = false;
+    }
+}
+
+/*
+ * Removing devices removes their own VM change state handlers, which
+ * QEMU is walking here: the replay runs in a bottom half instead.
+ */
 static void xen_unplug_vm_state_change(void *opaque, bool running,
                                        RunState state)
 {
     XenUnplugState *s = opaque;
 
-    /* Devices unplugged on the migration source stay unplugged here */
     if (running && s->replay_unplug) {
-        xen_unplug_devices(s, s->unplugged);
-        s->replay_unplug = false;
+        qemu_bh_schedule(s->replay_bh);
     }
 }
 
@@ -649,12 +753,12 @@ bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
 
     xen_unplug_xs_open(s);
     if (s->xsh) {
-        g_autofree char *path =
-            g_strdup_printf("/local/domain/%u/log-throttling", xen_domid);
-
-        s->throttle_watch = qemu_xen_xs_watch(s->xsh, path,
+        s->throttle_path = g_strdup_printf("/local/domain/%u/log-throttling",
+                                           xen_domid);
+        s->throttle_watch = qemu_xen_xs_watch(s->xsh, s->throttle_path,
                                               xen_unplug_throttle_changed, s);
     }
+    s->replay_bh = qemu_bh_new(xen_unplug_replay, s);
     s->vm_change = qemu_add_vm_change_state_handler(xen_unplug_vm_state_change,
                                                      s);
     return true;
@@ -666,6 +770,10 @@ void xen_unplug_unrealize(XenUnplugState *s)
         qemu_del_vm_change_state_handler(s->vm_change);
         s->vm_change = NULL;
     }
+    if (s->replay_bh) {
+        qemu_bh_delete(s->replay_bh);
+        s->replay_bh = NULL;
+    }
     if (s->throttle_watch) {
         qemu_xen_xs_unwatch(s->xsh, s->throttle_watch);
         s->throttle_watch = NULL;
@@ -674,6 +782,7 @@ void xen_unplug_unrealize(XenUnplugState *s)
         qemu_xen_xs_close(s->xsh);
         s->xsh = NULL;
     }
+    g_clear_pointer(&s->throttle_path, g_free);
     memory_region_del_subregion(get_system_io(), &s->fixed_io);
     if (xen_unplug_port_owner == s) {
         xen_unplug_port_owner = NULL;
@@ -688,6 +797,8 @@ void xen_unplug_reset(XenUnplugState *s)
     s->build_set = false;
     s->build = 0;
     s->blacklisted = false;
+    s->lookups = 0;
+    s->verdicts = 0;
     s->unplugged = 0;
     s->replay_unplug = false;
     s->log_len = 0;
@@ -705,7 +816,7 @@ void xen_unplug_reset(XenUnplugState *s)
  */
 bool xen_unplug_driver_needed(XenUnplugState *s)
 {
-    return s->product_set || s->unplugged;
+    return s->migrate_state && (s->product_set || s->unplugged);
 }
 
 /*
@@ -714,7 +825,8 @@ bool xen_unplug_driver_needed(XenUnplugState *s)
  */
 bool xen_unplug_log_needed(XenUnplugState *s)
 {
-    return s->log_len || s->log_dropped_lines || s->log_suppressed_total;
+    return s->migrate_state &&
+           (s->log_len || s->log_dropped_lines || s->log_suppressed_total);
 }
 
 int xen_unplug_post_load(XenUnplugState *s)
@@ -742,6 +854,9 @@ int xen_unplug_post_load(XenUnplugState *s)
         return -EINVAL;
     }
     s->log_tokens = MIN(s->log_tokens, xen_unplug_log_capacity(s));
+    /* A time still to come would freeze the bucket until then */
+    s->log_refill_ns = MIN(s->log_refill_ns,
+                           qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
     s->replay_unplug = s->unplugged != 0;
     return 0;
 }

@@ -626,6 +626,8 @@ static void test_blacklist(void)
         { 1, "xensource-windows" },
         { 2, "gplpv-windows" },
         { 3, "linux" },
+        { 4, "xenserver-windows-v7.0+" },
+        { 5, "xenserver-windows-v7.2+" },
         { 0xffff, "experimental" },
     };
     Store *st = store_start();
@@ -649,8 +651,11 @@ static void test_blacklist(void)
         g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC_BLACKLISTED);
         info = driver_info(m->qts);
         g_assert_true(qdict_get_bool(info, "blacklisted"));
+        g_assert_cmpstr(qdict_get_str(info, "product-name"), ==,
+                        products[i].name);
         qobject_unref(info);
-        /* other builds of the same product are fine */
+        /* after a reset, other builds of the same product are fine */
+        qtest_system_reset(m->qts);
         g_assert_cmphex(preamble(m->qts, products[i].product, 7), ==, MAGIC);
         g_free(reads);
         reads = store_reads(st);
@@ -674,14 +679,16 @@ static void test_handshake_windows_replay(void)
 
     g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC);
     g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC);
+    /* one lookup: the replay gets the verdict the first preamble got */
     reads = store_reads(st);
     g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/xensource-windows/"
-                    "8219\nREAD /mh/driver-blacklist/xensource-windows/"
                     "8219\n");
 
-    /* The toolstack retires the build; the next preamble sees it */
+    /* The toolstack retires the build; the preamble after reset sees it */
     xs_peer_write(st->peer, "/mh/driver-blacklist/xensource-windows/8219",
                   "");
+    g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC);
+    qtest_system_reset(m->qts);
     g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC_BLACKLISTED);
     /* A blacklisted driver may not unplug */
     qtest_outw(m->qts, PORT_MAGIC, UNPLUG_ALL_NICS);
@@ -705,8 +712,10 @@ static void test_handshake_gplpv(void)
     xs_peer_write(st->peer, "/mh/driver-blacklist/gplpv-windows/300", "");
     g_assert_cmphex(handshake(m->qts, 2, 301), ==, MAGIC);
     g_assert_cmphex(handshake(m->qts, 2, 300), ==, MAGIC_BLACKLISTED);
-    /* A new product write starts a new verdict */
+    /* A new product write does not undo the verdict; a reset does */
     qtest_outw(m->qts, PORT_VERSION, 2);
+    g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC_BLACKLISTED);
+    qtest_system_reset(m->qts);
     g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC);
     reads = store_reads(st);
     g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/gplpv-windows/301\n"
@@ -722,8 +731,9 @@ static void test_handshake_unknown_product(void)
     g_autofree char *reads = NULL;
     QDict *info;
 
-    xs_peer_write(st->peer, "/mh/driver-blacklist/4/1", "");
-    g_assert_cmphex(handshake(m->qts, 4, 1), ==, MAGIC);
+    /* 6 is not in Xen's registry (pvdrivers.h) */
+    xs_peer_write(st->peer, "/mh/driver-blacklist/6/1", "");
+    g_assert_cmphex(handshake(m->qts, 6, 1), ==, MAGIC);
     g_assert_cmphex(handshake(m->qts, 0, 1), ==, MAGIC);
     reads = store_reads(st);
     g_assert_cmpstr(reads, ==, "");
@@ -1171,6 +1181,440 @@ static void test_migrate_corrupt_stream(void)
     rmdir(tmp);
 }
 
+/*
+ * Hostile and interleaved sequences
+ */
+
+/* The NIC behind a bridge stays, with its backend; the one on bus 0 goes */
+static void test_unplug_nic_behind_bridge(void)
+{
+    Machine *m = machine_start("xen-platform",
+                               "-device pci-bridge,id=b,chassis_nr=1,addr=8 "
+                               "-netdev user,id=n0 -netdev user,id=n1 "
+                               "-device e1000,netdev=n0,addr=6 "
+                               "-device e1000,netdev=n1,bus=b,addr=1");
+    int round;
+
+    for (round = 0; round < 3; round++) {  /* Linux writes it each resume */
+        g_autofree char *net = NULL;
+        g_autofree char *pci = NULL;
+
+        qtest_outw(m->qts, PORT_MAGIC, UNPLUG_ALL_NICS);
+        assert_running(m->qts);
+        net = networks(m->qts);
+        pci = pci_devices(m->qts);
+        g_assert_null(strstr(net, "n0:"));
+        g_assert_nonnull(strstr(net, "n1:"));
+        g_assert_null(strstr(pci, "6.0:0200"));
+    }
+    machine_stop(m);
+}
+
+/* netdev_del first: the NIC goes, nothing is deleted twice */
+static void test_unplug_netdev_deleted(void)
+{
+    Machine *m = machine_start("xen-platform",
+                               "-netdev user,id=n0 -netdev user,id=n1 "
+                               "-device e1000,netdev=n0,addr=6 "
+                               "-device virtio-net-pci,netdev=n1,addr=7");
+    g_autofree char *pci = NULL;
+
+    qtest_qmp_assert_success(m->qts, "{'execute': 'netdev_del', "
+                             "'arguments': {'id': 'n0'}}");
+    qtest_qmp_assert_success(m->qts, "{'execute': 'netdev_del', "
+                             "'arguments': {'id': 'n1'}}");
+    qtest_outw(m->qts, PORT_MAGIC, UNPLUG_ALL_NICS);
+    qtest_outw(m->qts, PORT_MAGIC, UNPLUG_ALL_NICS);
+    assert_running(m->qts);
+    pci = pci_devices(m->qts);
+    g_assert_null(strstr(pci, "6.0:0200"));
+    g_assert_null(strstr(pci, "7.0:0200"));
+    machine_stop(m);
+}
+
+/*
+ * Every unplug mask, the legacy BAR0 writes, netdev_del, device_del and
+ * system_reset, interleaved in a pseudo-random order over a machine with
+ * every kind of removable device on bus 0 and behind a bridge: QEMU keeps
+ * running and answers QMP throughout.
+ */
+static void test_unplug_interleaved(void)
+{
+    static const char *const nets[] = { "n0", "n1", "n2" };
+    Machine *m = machine_start("xen-platform", UNPLUG_MACHINE " "
+                               "-device pci-bridge,id=b,chassis_nr=1,addr=8 "
+                               "-netdev user,id=n0 -netdev user,id=n1 "
+                               "-netdev user,id=n2 "
+                               "-device e1000,netdev=n0,bus=b,addr=1 "
+                               "-device rtl8139,netdev=n1,bus=b,addr=2,id=r1 "
+                               "-device virtio-net-pci,netdev=n2,addr=9");
+    uint32_t bar0 = qpci_config_readl(m->dev, PCI_BASE_ADDRESS_0) & ~3u;
+    GRand *rand = g_rand_new_with_seed(0x5853);
+    int i;
+
+    qpci_config_writew(m->dev, PCI_COMMAND, PCI_COMMAND_IO);
+    for (i = 0; i < 200; i++) {
+        switch (g_rand_int_range(rand, 0, 7)) {
+        case 0:
+        case 1:
+            qtest_outw(m->qts, PORT_MAGIC, g_rand_int_range(rand, 0, 16));
+            break;
+        case 2:
+            qtest_outl(m->qts, bar0 + 4, 1);
+            break;
+        case 3:
+            qtest_outb(m->qts, bar0 + 8, g_rand_int_range(rand, 1, 3));
+            break;
+        case 4:
+            qtest_qmp(m->qts, "{'execute': 'netdev_del', 'arguments': "
+                      "{'id': %s}}", nets[g_rand_int_range(rand, 0, 3)]);
+            break;
+        case 5:
+            qtest_qmp(m->qts, "{'execute': 'device_del', 'arguments': "
+                      "{'id': 'r1'}}");
+            break;
+        case 6:
+            qtest_system_reset_nowait(m->qts);
+            qtest_qmp_eventwait(m->qts, "RESET");
+            /* the reset clears the command register: enable I/O again */
+            qpci_config_writew(m->dev, PCI_COMMAND, PCI_COMMAND_IO);
+            break;
+        }
+        assert_running(m->qts);
+    }
+    g_rand_free(rand);
+    machine_stop(m);
+}
+
+/* A blacklisted verdict holds until reset, whatever the driver writes */
+static void test_blacklist_sticky(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", UNPLUG_MACHINE);
+    g_autofree char *pci = NULL;
+    QDict *info;
+
+    xs_peer_write(st->peer, "/mh/driver-blacklist/linux/1", "");
+    g_assert_cmphex(handshake(m->qts, 3, 1), ==, MAGIC_BLACKLISTED);
+    /* a new product number, with or without a build, changes nothing */
+    qtest_outw(m->qts, PORT_VERSION, 3);
+    qtest_outw(m->qts, PORT_MAGIC, 0xf);
+    g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC_BLACKLISTED);
+    g_assert_cmphex(preamble(m->qts, 3, 2), ==, MAGIC_BLACKLISTED);
+    g_assert_cmphex(preamble(m->qts, 0x1234, 2), ==, MAGIC_BLACKLISTED);
+    qtest_outw(m->qts, PORT_MAGIC, 0xf);
+    pci = pci_devices(m->qts);
+    g_assert_cmpstr(pci, ==, all_pci);
+    info = driver_info(m->qts);
+    g_assert_cmpint(qdict_get_int(info, "unplugged"), ==, 0);
+    g_assert_true(qdict_get_bool(info, "blacklisted"));
+    qobject_unref(info);
+    /* the reset ends it */
+    qtest_system_reset(m->qts);
+    g_assert_cmphex(handshake(m->qts, 3, 2), ==, MAGIC);
+    machine_stop(m);
+    store_stop(st);
+}
+
+static unsigned count_lines(const char *s)
+{
+    return count_substr(s, "\n");
+}
+
+/*
+ * A hostile driver cycling product/build pairs: at most
+ * XEN_UNPLUG_LOOKUPS_MAX (4) xenstore reads between two resets, however
+ * many pairs and repetitions; a pair beyond them is refused.
+ */
+static void test_blacklist_lookup_bound(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *reads = NULL;
+    int i;
+
+    for (i = 0; i < 1000; i++) {
+        preamble(m->qts, 3, i);                 /* distinct pairs */
+        preamble(m->qts, 1 + i % 5, 0);         /* repeated pairs */
+    }
+    reads = store_reads(st);
+    g_assert_cmpuint(count_lines(reads), ==, 4);
+    g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/linux/0\n"
+                    "READ /mh/driver-blacklist/xensource-windows/0\n"
+                    "READ /mh/driver-blacklist/linux/1\n"
+                    "READ /mh/driver-blacklist/gplpv-windows/0\n");
+    g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC_BLACKLISTED);
+
+    /* after a reset: one read for the one pair a real driver writes */
+    qtest_system_reset(m->qts);
+    for (i = 0; i < 1000; i++) {
+        g_assert_cmphex(handshake(m->qts, 3, 42), ==, MAGIC);
+    }
+    g_free(reads);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/linux/42\n");
+    machine_stop(m);
+    store_stop(st);
+}
+
+/* Only the watched node itself sets the log throttle */
+static void test_log_throttle_watch_child(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", "-global xen-platform."
+                               "log-burst=8192");
+    g_autofree char *log = NULL;
+    int i;
+
+    xs_peer_write(st->peer, "/local/domain/0/log-throttling/x", "0");
+    xs_peer_rm(st->peer, "/local/domain/0/log-throttling/x");
+    xs_peer_write(st->peer, "/local/domain/0/log-throttling/y", "0");
+    /* let the watch events reach QEMU's main loop */
+    for (i = 0; i < 10; i++) {
+        qtest_qmp_assert_success(m->qts, "{'execute': 'query-status'}");
+        g_usleep(20 * 1000);
+    }
+    flood(m->qts, 200);
+    log = machine_log(m);
+    g_assert_cmpuint(count_substr(log, "xen-platform: ffff"), ==,
+                     8192 / LINE_COST);
+    machine_stop(m);
+    store_stop(st);
+}
+
+/*
+ * Offsets in the "platform/log" subsection, after its name and version:
+ * log_len (be32), log_line[1024], log_tokens (be64), log_refill_ns
+ * (be64), log_dropped_lines (be32), log_dropped_bytes, suppressed (be64)
+ */
+#define LOG_SUB_TOKENS          (4 + 1024)
+#define LOG_SUB_REFILL          (LOG_SUB_TOKENS + 8)
+#define LOG_SUB_DROPPED_LINES   (LOG_SUB_REFILL + 8)
+
+/* Migrate @from through a file, edited by @edit on the way */
+static QTestState *migrate_edited(QTestState *from, const char *extra,
+                                  void (*edit)(char *sub))
+{
+    g_autofree char *tmp = g_dir_make_tmp("xen-platform-mig-XXXXXX", NULL);
+    g_autofree char *file = g_strdup_printf("%s/stream", tmp);
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *data = NULL;
+    QTestState *to;
+    QDict *rsp;
+    gsize len;
+    char *p;
+
+    qtest_qmp_assert_success(from, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    while (g_strcmp0(migration_status(from, &rsp), "completed")) {
+        qobject_unref(rsp);
+        g_usleep(20 * 1000);
+    }
+    qobject_unref(rsp);
+    g_assert(g_file_get_contents(file, &data, &len, NULL));
+    p = memmem(data, len, "platform/log", strlen("platform/log"));
+    g_assert_nonnull(p);
+    edit(p + strlen("platform/log") + 4);
+    g_assert(g_file_set_contents(file, data, len, NULL));
+
+    to = qtest_initf("-machine pc -nodefaults -device xen-platform,addr=%d "
+                     "-d guest_errors %s -incoming %s", PLATFORM_SLOT,
+                     extra, uri);
+    qtest_qmp_eventwait(to, "RESUME");
+    unlink(file);
+    rmdir(tmp);
+    return to;
+}
+
+static void edit_refill_future(char *sub)
+{
+    stq_be_p(sub + LOG_SUB_REFILL, INT64_MAX);
+}
+
+static void edit_refill_past(char *sub)
+{
+    stq_be_p(sub + LOG_SUB_REFILL, INT64_MIN);
+}
+
+static void edit_dropped_max(char *sub)
+{
+    stl_be_p(sub + LOG_SUB_DROPPED_LINES, UINT32_MAX);
+}
+
+/*
+ * An empty bucket on the source, @edit on the way, then on the
+ * destination (a line dropped first if @drop_first) the bucket refills.
+ */
+static void log_after_edited_stream(void (*edit)(char *sub), bool drop_first,
+                                    const char *want)
+{
+    Machine *m = machine_start("xen-platform", "-global xen-platform."
+                               "log-burst=8192 -global xen-platform."
+                               "log-rate=8192");
+    g_autofree char *dir = g_dir_make_tmp("xen-platform-log-XXXXXX", NULL);
+    g_autofree char *logfile = g_strdup_printf("%s/log", dir);
+    g_autofree char *extra = g_strdup_printf("-global xen-platform."
+                                             "log-burst=8192 -global "
+                                             "xen-platform.log-rate=8192 "
+                                             "-D %s", logfile);
+    g_autofree char *log = NULL;
+    QTestState *to;
+
+    /* qtest's virtual clock stands still until the test steps it */
+    flood(m->qts, 200);                 /* empties the bucket */
+    to = migrate_edited(m->qts, extra, edit);
+    if (drop_first) {
+        flood(to, 1);                   /* still empty: dropped */
+    }
+    qtest_clock_step(to, 2 * NANOSECONDS_PER_SECOND);
+    log_line(to, "after");
+    qtest_qmp_assert_success(to, "{'execute': 'query-status'}");
+    g_assert(g_file_get_contents(logfile, &log, NULL, NULL));
+    g_assert_nonnull(strstr(log, "xen-platform: after"));
+    g_assert_nonnull(strstr(log, want));
+    qtest_quit(to);
+    machine_stop(m);
+    unlink(logfile);
+    rmdir(dir);
+}
+
+/* A refill time in the future must not freeze the bucket */
+static void test_migrate_log_refill_future(void)
+{
+    log_after_edited_stream(edit_refill_future, false, "suppressed by");
+}
+
+/* One far in the past (signed overflow before) fills it, no more */
+static void test_migrate_log_refill_past(void)
+{
+    log_after_edited_stream(edit_refill_past, false, "suppressed by");
+}
+
+/* A dropped-line count at its limit must not wrap and lose the notice */
+static void test_migrate_log_dropped_max(void)
+{
+    log_after_edited_stream(edit_dropped_max, true, "(4294967295 lines");
+}
+
+/*
+ * The destination replays the source's unplug of IDE, SCSI, virtio and
+ * NIC devices, whose own run-state handlers go with them (NVMe is not
+ * migratable).
+ */
+#define REPLAY_MACHINE \
+    "-drive if=none,id=hd0,driver=null-co " \
+    "-drive if=none,id=hd1,driver=null-co " \
+    "-drive if=none,id=sd0,driver=null-co " \
+    "-drive if=none,id=vb0,driver=null-co " \
+    "-device ide-hd,drive=hd0,bus=ide.0,unit=0 " \
+    "-device ide-hd,drive=hd1,bus=ide.1,unit=0 " \
+    "-device virtio-scsi-pci,id=scsi,addr=4 " \
+    "-device scsi-hd,drive=sd0,bus=scsi.0 " \
+    "-netdev user,id=net0 -netdev user,id=net1 -netdev user,id=net2 " \
+    "-device e1000,netdev=net0,addr=6 " \
+    "-device rtl8139,netdev=net1,addr=7 " \
+    "-device virtio-blk-pci,drive=vb0,addr=8 " \
+    "-device virtio-net-pci,netdev=net2,addr=9"
+
+static void test_migrate_replay_devices(void)
+{
+    Machine *m = machine_start("xen-platform", REPLAY_MACHINE);
+    char *pci = NULL;
+    QTestState *to;
+    int i;
+
+    qtest_outw(m->qts, PORT_MAGIC, UNPLUG_IDE_SCSI_DISKS | UNPLUG_ALL_NICS);
+    to = migrate(m->qts, "xen-platform", REPLAY_MACHINE, true);
+    for (i = 0; i < 100; i++) {
+        g_free(pci);
+        pci = pci_devices(to);
+        if (!strstr(pci, "0200") && !strstr(pci, "0100")) {
+            break;
+        }
+        g_usleep(20 * 1000);
+    }
+    /* virtio-blk-pci has the SCSI storage class: it goes too */
+    g_assert_cmpstr(pci, ==, "0.0:0600 1.0:0601 1.1:0101 1.3:0680 3.0:ff80");
+    g_free(pci);
+    assert_running(to);
+    qtest_quit(to);
+    machine_stop(m);
+}
+
+/* Whether a handshaked guest's stream on @machine has the subsections */
+static bool stream_has_driver_state(const char *machine)
+{
+    g_autofree char *tmp = g_dir_make_tmp("xen-platform-mig-XXXXXX", NULL);
+    g_autofree char *file = g_strdup_printf("%s/stream", tmp);
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *data = NULL;
+    QTestState *qts;
+    QDict *rsp;
+    gsize len;
+    bool found;
+
+    qts = qtest_initf("-machine %s -nodefaults -device xen-platform,addr=%d",
+                      machine, PLATFORM_SLOT);
+    preamble(qts, 3, 7);
+    qtest_outw(qts, PORT_MAGIC, UNPLUG_ALL_NICS);
+    qtest_qmp_assert_success(qts, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    while (g_strcmp0(migration_status(qts, &rsp), "completed")) {
+        qobject_unref(rsp);
+        g_usleep(20 * 1000);
+    }
+    qobject_unref(rsp);
+    qtest_quit(qts);
+    g_assert(g_file_get_contents(file, &data, &len, NULL));
+    found = memmem(data, len, "platform/driver", strlen("platform/driver"));
+    unlink(file);
+    rmdir(tmp);
+    return found;
+}
+
+/*
+ * Machine types before 10.2 migrate to a QEMU without the series:
+ * hw_compat_10_1 keeps the new subsections out of their streams.
+ */
+static void test_migrate_machine_types(void)
+{
+    g_assert_true(stream_has_driver_state("pc"));
+    if (!qtest_has_machine("pc-i440fx-10.1")) {
+        g_test_skip("no machine type before 10.2 with hw_compat_10_1");
+        return;
+    }
+    g_assert_false(stream_has_driver_state("pc-i440fx-10.1"));
+    g_assert_false(stream_has_driver_state("pc-q35-10.1"));
+    g_assert_true(stream_has_driver_state("pc-q35-10.2"));
+}
+
+#ifndef CONFIG_XEN_BACKEND
+static void skip_no_xenstore(void)
+{
+    g_test_skip("QEMU is built without Xen: no libxenstore");
+}
+#endif
+
+/* Tests that need QEMU's libxenstore skip in a build without Xen */
+static void add_xenstore_func(const char *path, void (*fn)(void))
+{
+#ifdef CONFIG_XEN_BACKEND
+    qtest_add_func(path, fn);
+#else
+    qtest_add_func(path, skip_no_xenstore);
+#endif
+}
+
+static void add_xenstore_data_func(const char *path, const void *data,
+                                   void (*fn)(const void *))
+{
+#ifdef CONFIG_XEN_BACKEND
+    qtest_add_data_func(path, data, fn);
+#else
+    qtest_add_func(path, skip_no_xenstore);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     int i;
@@ -1195,19 +1639,29 @@ int main(int argc, char **argv)
     }
     qtest_add_func("/xen-platform/unplug/legacy-bar0",
                    test_unplug_legacy_bar0);
+    qtest_add_func("/xen-platform/unplug/nic-behind-bridge",
+                   test_unplug_nic_behind_bridge);
+    qtest_add_func("/xen-platform/unplug/netdev-deleted",
+                   test_unplug_netdev_deleted);
+    qtest_add_func("/xen-platform/unplug/interleaved",
+                   test_unplug_interleaved);
     qtest_add_func("/xen-platform/ports/undefined", test_ports_undefined);
     qtest_add_func("/xen-platform/ports/flags", test_flags);
-    qtest_add_func("/xen-platform/handshake/linux", test_handshake_linux);
-    qtest_add_func("/xen-platform/handshake/windows-replay",
-                   test_handshake_windows_replay);
-    qtest_add_func("/xen-platform/handshake/gplpv", test_handshake_gplpv);
-    qtest_add_func("/xen-platform/handshake/unknown-product",
-                   test_handshake_unknown_product);
-    qtest_add_func("/xen-platform/handshake/build-before-product",
-                   test_build_before_product);
-    qtest_add_func("/xen-platform/blacklist/products", test_blacklist);
-    qtest_add_func("/xen-platform/blacklist/failing-store",
-                   test_blacklist_failing_store);
+    add_xenstore_func("/xen-platform/handshake/linux", test_handshake_linux);
+    add_xenstore_func("/xen-platform/handshake/windows-replay",
+                      test_handshake_windows_replay);
+    add_xenstore_func("/xen-platform/handshake/gplpv", test_handshake_gplpv);
+    add_xenstore_func("/xen-platform/handshake/unknown-product",
+                      test_handshake_unknown_product);
+    add_xenstore_func("/xen-platform/handshake/build-before-product",
+                      test_build_before_product);
+    add_xenstore_func("/xen-platform/blacklist/products", test_blacklist);
+    add_xenstore_func("/xen-platform/blacklist/failing-store",
+                      test_blacklist_failing_store);
+    add_xenstore_func("/xen-platform/blacklist/sticky",
+                      test_blacklist_sticky);
+    add_xenstore_func("/xen-platform/blacklist/lookup-bound",
+                      test_blacklist_lookup_bound);
     qtest_add_func("/xen-platform/blacklist/no-store",
                    test_blacklist_no_store);
     qtest_add_func("/xen-platform/qmp/event", test_qmp_event);
@@ -1219,18 +1673,30 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-platform/log/flood", test_log_flood);
     qtest_add_func("/xen-platform/log/throttle-property",
                    test_log_throttle_property);
-    qtest_add_func("/xen-platform/log/throttle-xenstore",
-                   test_log_throttle_xenstore);
-    qtest_add_data_func("/xen-platform/migration/handshaked/v1",
-                        "xen-platform", test_migrate_handshaked);
-    qtest_add_data_func("/xen-platform/migration/handshaked/v2",
-                        "xen-platform-2", test_migrate_handshaked);
+    add_xenstore_func("/xen-platform/log/throttle-xenstore",
+                      test_log_throttle_xenstore);
+    add_xenstore_func("/xen-platform/log/throttle-watch-child",
+                      test_log_throttle_watch_child);
+    add_xenstore_data_func("/xen-platform/migration/handshaked/v1",
+                           "xen-platform", test_migrate_handshaked);
+    add_xenstore_data_func("/xen-platform/migration/handshaked/v2",
+                           "xen-platform-2", test_migrate_handshaked);
     qtest_add_func("/xen-platform/migration/unplugged",
                    test_migrate_unplugged);
     qtest_add_func("/xen-platform/migration/v1-to-v2-refused",
                    test_migrate_v1_to_v2_refused);
     qtest_add_func("/xen-platform/migration/corrupt-stream-refused",
                    test_migrate_corrupt_stream);
+    qtest_add_func("/xen-platform/migration/log-refill-future",
+                   test_migrate_log_refill_future);
+    qtest_add_func("/xen-platform/migration/log-refill-past",
+                   test_migrate_log_refill_past);
+    qtest_add_func("/xen-platform/migration/log-dropped-max",
+                   test_migrate_log_dropped_max);
+    qtest_add_func("/xen-platform/migration/replay-devices",
+                   test_migrate_replay_devices);
+    qtest_add_func("/xen-platform/migration/machine-types",
+                   test_migrate_machine_types);
 
     return g_test_run();
 }

@@ -11,7 +11,8 @@
 #ifndef HW_XEN_XEN_PLATFORM_H
 #define HW_XEN_XEN_PLATFORM_H
 
-#include "exec/memory.h"
+#include "qemu/units.h"
+#include "system/memory.h"
 #include "hw/pci/pci_device.h"
 #include "qom/object.h"
 
@@ -41,11 +42,8 @@
 /* Platform flags (port 0x10 byte, BAR0 offset 0) */
 #define XEN_PLATFORM_FLAG_ROM_LOCK      (1u << 0)
 
-/* PV driver product numbers (Xen's public/hvm/pvdrivers.h) */
-#define XEN_PV_PRODUCT_XENSOURCE_WINDOWS  0x0001
-#define XEN_PV_PRODUCT_GPLPV_WINDOWS      0x0002
-#define XEN_PV_PRODUCT_LINUX              0x0003
-#define XEN_PV_PRODUCT_EXPERIMENTAL       0xffff
+/* Blacklist reads (xenstore requests) a guest may cause between resets */
+#define XEN_UNPLUG_LOOKUPS_MAX          4
 
 /* Log channel */
 #define XEN_PLATFORM_LOG_LINE_MAX       1024    /* bytes before forced flush */
@@ -75,13 +73,16 @@ typedef struct XenUnplugState {
     PCIBus *bus;                /* where emulated devices are removed */
     struct qemu_xs_handle *xsh;
     struct qemu_xs_watch *throttle_watch;
+    char *throttle_path;        /* the watched node */
     VMChangeStateEntry *vm_change;  /* replays unplug after load */
+    QEMUBH *replay_bh;
     bool xs_warned;
 
     /* Configuration (properties of the PCI device) */
     uint32_t log_burst;         /* bytes */
     uint32_t log_rate;          /* bytes per second */
     bool log_throttle;          /* rate limit on; xenstore may override */
+    bool migrate_state;         /* send the subsections (off: QEMU 10.1) */
 
     /* Guest-visible state, reset with the device */
     uint8_t flags;
@@ -89,7 +90,14 @@ typedef struct XenUnplugState {
     uint16_t product;
     bool build_set;
     uint32_t build;
-    bool blacklisted;
+    bool blacklisted;           /* until reset, once set */
+    unsigned lookups;           /* xenstore reads since reset */
+    unsigned verdicts;          /* answers in looked_up[] */
+    struct {
+        uint16_t product;
+        uint32_t build;
+        bool blacklisted;
+    } looked_up[XEN_UNPLUG_LOOKUPS_MAX];
     uint8_t unplugged;          /* unplug bits acted on since reset */
     bool replay_unplug;         /* re-apply @unplugged once running */
 
