@@ -8,7 +8,7 @@ top=$(dirname "$here")
 cd "$top"
 . "$here/config.sh"
 
-qtests="xen-platform-test device-introspect-test qom-test test-hmp"
+qtests="xen-platform-test qmp-cmd-test device-introspect-test qom-test test-hmp"
 targets="qemu-system-x86_64 qemu-img"
 for t in $qtests; do targets="$targets tests/qtest/$t"; done
 "$here/build.sh" "$BUILD_DIR" --enable-xen -- $targets || {

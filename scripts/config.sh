@@ -63,7 +63,7 @@ FUZZ_DEPS="clang-14 libclang-rt-14-dev"
 FUZZ_BUILD_DIR=build-fuzz$BASE_SUFFIX
 FUZZ_CONFIGURE_FLAGS="--cc=clang-14 --cxx=clang++-14 --enable-fuzzing \
 --enable-asan --enable-ubsan --enable-xen"
-FUZZ_TARGETS="xen-platform xen-platform-2 xen-platform-bridged xen-platform-q35"
+FUZZ_TARGETS=${FUZZ_TARGETS:-"xen-platform xen-platform-2 xen-platform-bridged xen-platform-q35"}
 
 # The measurement baseline (make compat, make bench): the base without
 # the series.
