@@ -91,17 +91,27 @@ def main():
                             "-display", "none", "-dump-vmstate",
                             files[name]], check=True,
                            stderr=subprocess.DEVNULL)
-        r = subprocess.run([sys.executable, checker, "-s", files["base"],
-                            "-d", files["patched"]],
-                           capture_output=True, text=True)
-        lines = (r.stdout + r.stderr).strip().splitlines()
-        ours = [l for l in lines if "platform" in l]
-        ok = r.returncode == 0 and not ours
+        def check(src, dst):
+            r = subprocess.run([sys.executable, checker, "-s", src,
+                                "-d", dst], capture_output=True, text=True)
+            return r.returncode, (r.stdout + r.stderr).strip().splitlines()
+        # What the checker says of the base against itself is not the
+        # series' doing (QEMU 10.2's sd-card has two subsections of one
+        # name, which the checker cannot pair)
+        _, known = check(files["base"], files["base"])
+        rc, lines = check(files["base"], files["patched"])
+        new = [l for l in lines if l not in known]
+        ok = not new
         failures += not ok
-        report.append("| %s | %s |" % (m, "no incompatibility" if ok else
-                                       "; ".join(ours or lines)[:300]))
-        print("compat: checker %s: %s (%d lines of output, exit %d)" %
-              (m, "ok" if ok else "INCOMPATIBLE", len(lines), r.returncode))
+        result = "no incompatibility" if ok else "; ".join(new)[:300]
+        if known:
+            result += " (%d findings also of the base against itself)" % \
+                len(known)
+        report.append("| %s | %s |" % (m, result))
+        print("compat: checker %s: %s (exit %d, %d findings, %d of them "
+              "also base against base)" % (m, "ok" if ok else "INCOMPATIBLE",
+                                          rc, len(lines),
+                                          len(lines) - len(new)))
 
     report.append("\n## Guest-visible config space of xen-platform\n")
     base_cfg = config_space(base, "xen-platform")
