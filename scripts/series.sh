@@ -46,7 +46,9 @@ for c in $(series_commits); do
     { cat "$c/message"; printf '\nSigned-off-by: %s <%s>\n' "$name" "$email"; } |
         git -C "$tree" commit -q -F -
 done
+# The commits were made from the index: bring the work tree along
 git -C "$tree" reset -q --hard
+git -C "$tree" clean -fdq
 
 rm -rf "$out"
 mkdir -p "$out"

@@ -1316,6 +1316,31 @@ static void test_blacklist_sticky(void)
     store_stop(st);
 }
 
+/*
+ * Only under the qtest accelerator does the device take over QEMU's Xen
+ * backend operations to reach $XENSTORED_PATH: a QEMU that runs a guest
+ * without Xen (x-allow-no-xen) makes no xenstore connection.
+ */
+static void test_no_xenstore_without_qtest(void)
+{
+    Store *st;
+    QTestState *qts;
+
+    if (!qtest_has_accel("tcg")) {
+        g_test_skip("needs the TCG accelerator");
+        return;
+    }
+    st = store_start();
+    qts = qtest_initf("-machine pc -nodefaults -accel tcg "
+                      "-device xen-platform,addr=%d,x-allow-no-xen=on",
+                      PLATFORM_SLOT);
+    g_assert_cmphex(preamble(qts, 3, 1), ==, MAGIC);
+    qtest_qmp_assert_success(qts, "{'execute': 'query-status'}");
+    g_assert_cmpuint(xs_peer_connections(st->peer), ==, 0);
+    qtest_quit(qts);
+    store_stop(st);
+}
+
 static unsigned count_lines(const char *s)
 {
     return count_substr(s, "\n");
@@ -1662,6 +1687,8 @@ int main(int argc, char **argv)
                       test_blacklist_sticky);
     add_xenstore_func("/xen-platform/blacklist/lookup-bound",
                       test_blacklist_lookup_bound);
+    add_xenstore_func("/xen-platform/blacklist/no-xenstore-without-qtest",
+                      test_no_xenstore_without_qtest);
     qtest_add_func("/xen-platform/blacklist/no-store",
                    test_blacklist_no_store);
     qtest_add_func("/xen-platform/qmp/event", test_qmp_event);
