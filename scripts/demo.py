@@ -28,6 +28,16 @@ def step(text):
     print("\n== " + text)
 
 
+def show_events(qemu):
+    """Print the driver-info events QEMU sent so far, once each."""
+    qemu.command("query-status")
+    for ev in qemu.events:
+        if ev["event"] == "XEN_PLATFORM_PV_DRIVER_INFO":
+            print("   qmp event: XEN_PLATFORM_PV_DRIVER_INFO " +
+                  json.dumps(ev["data"]))
+    qemu.events.clear()
+
+
 def main():
     binary = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="xen-platform-demo-")
@@ -65,19 +75,18 @@ def main():
     info = qemu.command("query-xen-platform-pv-driver-info")
     print("   qmp: query-xen-platform-pv-driver-info -> " +
           json.dumps(info["return"]))
+    show_events(qemu)
 
     step("A Linux PV driver, build 0, after a reboot")
     qemu.command("system_reset")
+    # The event is rate-limited to one a second of the qtest clock
+    qemu.io("clock_step 1000000000")
     print("   guest: inw 0x10 -> 0x%04x" % qemu.io("inw 0x10"))
     qemu.io("outw 0x12 0x3")
     qemu.io("outl 0x10 0x0")
     print("   guest: product 3 (linux), build 0 -> magic 0x%04x" %
           qemu.io("inw 0x10"))
-    qemu.command("query-status")
-    for ev in qemu.events:
-        if ev["event"] == "XEN_PLATFORM_PV_DRIVER_INFO":
-            print("   qmp event: XEN_PLATFORM_PV_DRIVER_INFO " +
-                  json.dumps(ev["data"]))
+    show_events(qemu)
 
     step("The driver unplugs emulated disks and NICs (mask 0x3)")
     before = [b["device"] for b in qemu.command("query-block")["return"]]
