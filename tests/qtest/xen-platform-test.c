@@ -1008,6 +1008,52 @@ static void test_log_throttle_xenstore(void)
 /*
  * Migration
  */
+static const char *migration_status(QTestState *qts, QDict **rsp)
+{
+    *rsp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+    return qdict_get_try_str(qdict_get_qdict(*rsp, "return"), "status");
+}
+
+/*
+ * Wait, for at most 20 s, until @qts's migration has completed or failed;
+ * return the status, with *rsp holding the answer (qobject_unref() it)
+ */
+static const char *migration_wait(QTestState *qts, QDict **rsp)
+{
+    const char *status;
+    int i;
+
+    for (i = 0; i < 1000; i++) {
+        status = migration_status(qts, rsp);
+        if (!g_strcmp0(status, "completed") || !g_strcmp0(status, "failed")) {
+            return status;
+        }
+        qobject_unref(*rsp);
+        g_usleep(20 * 1000);
+    }
+    g_assert_not_reached();
+}
+
+/* Wait, for at most 20 s, until @qts runs */
+static void wait_running(QTestState *qts)
+{
+    int i;
+
+    for (i = 0; i < 1000; i++) {
+        QDict *rsp = qtest_qmp(qts, "{'execute': 'query-status'}");
+        bool running = !g_strcmp0(qdict_get_try_str(
+                                      qdict_get_qdict(rsp, "return"),
+                                      "status"), "running");
+
+        qobject_unref(rsp);
+        if (running) {
+            return;
+        }
+        g_usleep(20 * 1000);
+    }
+    g_assert_not_reached();
+}
+
 static QTestState *migrate(QTestState *from, const char *device,
                            const char *extra, bool expect_ok)
 {
@@ -1026,16 +1072,7 @@ static QTestState *migrate(QTestState *from, const char *device,
                              "'exit-on-error': false}}", uri);
     qtest_qmp_assert_success(from, "{'execute': 'migrate', 'arguments': "
                              "{'uri': %s}}", uri);
-    for (;;) {
-        rsp = qtest_qmp(to, "{'execute': 'query-migrate'}");
-        status = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
-        if (status && (!strcmp(status, "completed") ||
-                       !strcmp(status, "failed"))) {
-            break;
-        }
-        qobject_unref(rsp);
-        g_usleep(20 * 1000);
-    }
+    status = migration_wait(to, &rsp);
     g_assert_cmpstr(status, ==, expect_ok ? "completed" : "failed");
     if (!expect_ok) {
         const char *desc = qdict_get_str(qdict_get_qdict(rsp, "return"),
@@ -1117,11 +1154,6 @@ static void test_migrate_v1_to_v2_refused(void)
     machine_stop(m);
 }
 
-static const char *migration_status(QTestState *qts, QDict **rsp)
-{
-    *rsp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
-    return qdict_get_try_str(qdict_get_qdict(*rsp, "return"), "status");
-}
 
 /* A stream whose log subsection claims an impossible line length */
 static void test_migrate_corrupt_stream(void)
@@ -1140,10 +1172,7 @@ static void test_migrate_corrupt_stream(void)
     qtest_outb(m->qts, PORT_VERSION, 'p');  /* a partial line to migrate */
     qtest_qmp_assert_success(m->qts, "{'execute': 'migrate', 'arguments': "
                              "{'uri': %s}}", uri);
-    while (g_strcmp0(migration_status(m->qts, &rsp), "completed")) {
-        qobject_unref(rsp);
-        g_usleep(20 * 1000);
-    }
+    g_assert_cmpstr(migration_wait(m->qts, &rsp), ==, "completed");
     qobject_unref(rsp);
 
     /* The subsection: its name, version_id (be32), then log_len (be32) */
@@ -1160,14 +1189,7 @@ static void test_migrate_corrupt_stream(void)
     qtest_qmp_assert_success(to, "{'execute': 'migrate-incoming', "
                              "'arguments': {'uri': %s, "
                              "'exit-on-error': false}}", uri);
-    for (;;) {
-        status = migration_status(to, &rsp);
-        if (!g_strcmp0(status, "failed") || !g_strcmp0(status, "completed")) {
-            break;
-        }
-        qobject_unref(rsp);
-        g_usleep(20 * 1000);
-    }
+    status = migration_wait(to, &rsp);
     g_assert_cmpstr(status, ==, "failed");
     qobject_unref(rsp);
     /* Refused, and the destination is still there to say so */
@@ -1431,10 +1453,7 @@ static QTestState *migrate_edited(QTestState *from, const char *extra,
 
     qtest_qmp_assert_success(from, "{'execute': 'migrate', 'arguments': "
                              "{'uri': %s}}", uri);
-    while (g_strcmp0(migration_status(from, &rsp), "completed")) {
-        qobject_unref(rsp);
-        g_usleep(20 * 1000);
-    }
+    g_assert_cmpstr(migration_wait(from, &rsp), ==, "completed");
     qobject_unref(rsp);
     g_assert(g_file_get_contents(file, &data, &len, NULL));
     p = memmem(data, len, "platform/log", strlen("platform/log"));
@@ -1445,7 +1464,8 @@ static QTestState *migrate_edited(QTestState *from, const char *extra,
     to = qtest_initf("-machine pc -nodefaults -device xen-platform,addr=%d "
                      "-d guest_errors %s -incoming %s", PLATFORM_SLOT,
                      extra, uri);
-    qtest_qmp_eventwait(to, "RESUME");
+    /* not RESUME: it may come before this monitor is connected */
+    wait_running(to);
     unlink(file);
     rmdir(tmp);
     return to;
@@ -1584,10 +1604,7 @@ static bool stream_has_driver_state(const char *machine)
     qtest_outw(qts, PORT_MAGIC, UNPLUG_ALL_NICS);
     qtest_qmp_assert_success(qts, "{'execute': 'migrate', 'arguments': "
                              "{'uri': %s}}", uri);
-    while (g_strcmp0(migration_status(qts, &rsp), "completed")) {
-        qobject_unref(rsp);
-        g_usleep(20 * 1000);
-    }
+    g_assert_cmpstr(migration_wait(qts, &rsp), ==, "completed");
     qobject_unref(rsp);
     qtest_quit(qts);
     g_assert(g_file_get_contents(file, &data, &len, NULL));
