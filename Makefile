@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps assemble build build-noxen demo check check-noxen series series-check fuzz compat docs bench clean distclean
+.PHONY: all deps assemble build build-noxen demo check check-noxen series series-check branch write-back interop fuzz compat docs bench clean distclean
 
 all: build
 	@$(S)/demo.sh
@@ -35,6 +35,15 @@ series: deps
 
 series-check: deps
 	@$(S)/series.sh --check
+
+branch: deps
+	@$(S)/stack.sh branch
+
+write-back:
+	@$(S)/stack.sh write-back
+
+interop: build
+	@$(S)/interop.sh
 
 fuzz:
 	@$(S)/fuzz.sh

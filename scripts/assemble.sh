@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 cd "$top"
 . "$here/config.sh"
-. "$here/series-lib.sh"
+. "$here/stack-lib.sh"
 
 if [ -n "${QEMU_SRC:-}" ]; then
     src=$(cd "$QEMU_SRC" 2>/dev/null && pwd) || {
@@ -39,14 +39,24 @@ else
     fi
 fi
 
+[ "${1:-}" = --base-only ] && exit 0
+
 if [ -z "${QEMU_SRC:-}" ]; then
-    # The whole series is staged commit by commit in a scratch index on
-    # the base; then only files whose content differs are rewritten.
+    # The whole stack is staged commit by commit in a scratch index on
+    # the base, with the files at their QEMU paths in this repository
+    # (its end state, unless they are being edited) on top; then only
+    # files whose content differs are rewritten.
+    tree=$(stack_tree) || exit 1
     idx=$(mktemp); trap 'rm -f "$idx"' EXIT
     export GIT_INDEX_FILE="$idx"
-    git read-tree base
-    for c in $(series_commits); do
-        series_stage_commit "$c" || exit 1
+    git read-tree "$tree"
+    for f in $(stack_owned "$tree"); do
+        [ -f "$top/$f" ] || continue
+        blob=$(stack_transform "$top/$f" | git hash-object -w --stdin)
+        if [ "$blob" != "$(git rev-parse "$tree:$f")" ]; then
+            echo "assemble: $f: the edited file here, not the stack's (make branch takes it in)"
+            git update-index --cacheinfo "100644,$blob,$f"
+        fi
     done
     tree=$(git write-tree)
     unset GIT_INDEX_FILE
@@ -100,28 +110,45 @@ if [ -z "${QEMU_SRC:-}" ]; then
     exit 0
 fi
 
-# Someone else's tree (QEMU_SRC): apply once, remember that we did
-stamp="$src/.xen-platform-series-applied"
-if [ ! -f "$stamp" ]; then
-    for c in $(series_commits); do
-        for p in $(series_commit_patches "$c"); do
-            echo "assemble: applying $p"
-            (cd "$src" && git apply -p1 "$top/$p") || {
-                echo "assemble: $p does not apply to $src" >&2; exit 1; }
-        done
-        while read -r f from; do
-            mkdir -p "$(dirname "$src/$f")"
-            cp "$from" "$src/$f"
-        done < <(series_commit_imports "$c")
-        for f in $(series_commit_files "$c"); do
-            mkdir -p "$(dirname "$src/$f")"
-            cp "$f" "$src/$f"
-        done
-        for p in $(series_commit_post_patches "$c"); do
-            (cd "$src" && git apply -p1 "$top/$p") || {
-                echo "assemble: $p does not apply to $src" >&2; exit 1; }
-        done
+# Someone else's tree (QEMU_SRC): the series as commits on a branch
+# xen-platform of it, the way a QEMU developer applies a series (git am).
+# Its state is checked on every run; its build folder is its own.
+n=$(stack_patches | wc -l)
+git -C "$src" rev-parse --git-dir >/dev/null 2>&1 || {
+    echo "assemble: QEMU_SRC=$src is not a git checkout; the series is applied" >&2
+    echo "  to it as commits (git am) on a branch xen-platform" >&2; exit 1; }
+cur=$(git -C "$src" symbolic-ref -q --short HEAD || true)
+want=$(for p in $(stack_patches); do stack_subject "$p"; done)
+if [ "$cur" = xen-platform ]; then
+    have=$(git -C "$src" log -n "$n" --reverse --format=%s)
+    tree=$(GIT_DIR=$(git -C "$src" rev-parse --absolute-git-dir) \
+           stack_tree "HEAD~$n" 2>/dev/null || true)
+    if [ "$have" != "$want" ] || [ "$tree" != "$(git -C "$src" rev-parse HEAD^{tree})" ]; then
+        echo "assemble: branch xen-platform in $src does not end with this series" >&2
+        echo "  (its last $n commits are not patches/series/). Commit your work" >&2
+        echo "  elsewhere, or rename the branch, and rerun to apply the series anew." >&2
+        exit 1
+    fi
+    if [ -n "$(git -C "$src" status --porcelain -uno)" ]; then
+        echo "assemble: $src has uncommitted changes; they are built as they are"
+    fi
+else
+    if [ -n "$(git -C "$src" status --porcelain -uno)" ]; then
+        echo "assemble: $src has uncommitted changes; commit or stash them, so that" >&2
+        echo "  the series is applied to a known tree" >&2; exit 1
+    fi
+    if git -C "$src" rev-parse -q --verify refs/heads/xen-platform >/dev/null; then
+        echo "assemble: $src has a branch xen-platform; check it out to build it," >&2
+        echo "  or delete it to apply the series anew" >&2; exit 1
+    fi
+    who=$(stack_identity)
+    [ -n "$who" ] || who="Xen platform series <xen-platform@localhost>"
+    git -C "$src" checkout -q -b xen-platform
+    for p in $(stack_patches); do
+        stack_am "$src" "$p" "$who" || {
+            echo "assemble: left $src on branch xen-platform at the last commit that applied" >&2
+            exit 1; }
     done
-    touch "$stamp"
+    echo "assemble: $src: branch xen-platform, the series' $n commits on $(git -C "$src" rev-parse --short "HEAD~$n")"
 fi
-echo "$src" > "$WORK_DIR/qemu-src"
+mkdir -p "$WORK_DIR"

@@ -14,9 +14,16 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do extra+=("$1"); shift; done
 [ "${1:-}" = -- ] && shift
 targets=("$@")
 
-# BUILD_SRC: another tree (the baseline); default: the assembled one
-src=${BUILD_SRC:-$(cat "$WORK_DIR/qemu-src" 2>/dev/null)} ||
-    { echo "build: no assembled tree; run scripts/assemble.sh" >&2; exit 1; }
+# BUILD_SRC: another tree (the baseline); default: the assembled one,
+# or QEMU_SRC's
+if [ -n "${BUILD_SRC:-}" ]; then
+    src=$BUILD_SRC
+elif [ -n "${QEMU_SRC:-}" ]; then
+    src=$(realpath "$QEMU_SRC")
+else
+    src=$(cat "$WORK_DIR/qemu-src" 2>/dev/null) ||
+        { echo "build: no assembled tree; run scripts/assemble.sh" >&2; exit 1; }
+fi
 
 # ccache in front of the compilers: wrappers named like compilers keep
 # configure's probes simple. An explicit --cc/--cxx gets its own wrapper.

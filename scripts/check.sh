@@ -8,13 +8,20 @@ top=$(dirname "$here")
 cd "$top"
 . "$here/config.sh"
 
+passed=0 failed=0 skipped=0
+
+# The series' commit stack and the files at their paths are one thing
+if [ "$BASE" = "$PRIMARY_BASE" ]; then
+    echo "== series end state"
+    if "$here/stack.sh" verify; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
+
 qtests="xen-platform-test qmp-cmd-test device-introspect-test qom-test test-hmp"
 targets="qemu-system-x86_64 qemu-img"
 for t in $qtests; do targets="$targets tests/qtest/$t"; done
 "$here/build.sh" "$BUILD_DIR" --enable-xen -- $targets || {
-    echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
+    echo "check: build failed"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
 
-passed=0 failed=0 skipped=0
 export QTEST_QEMU_BINARY="$top/$BUILD_DIR/qemu-system-x86_64"
 export QTEST_QEMU_IMG="$top/$BUILD_DIR/qemu-img"
 export G_TEST_DBUS_DAEMON=/bin/true

@@ -48,8 +48,16 @@ dpkg-dev git ccache ca-certificates"
 # Folders (relative to the repository root). Everything here is ignored by git.
 WORK_DIR=work$BASE_SUFFIX          # downloads, the assembled tree, scratch trees
 BUILD_DIR=build$BASE_SUFFIX        # the meson build of the assembled tree
+# QEMU_SRC=DIR: the series on a branch of your own QEMU checkout, built
+# in a folder of its own
+if [ -n "${QEMU_SRC:-}" ]; then
+    BUILD_DIR=build-src-$(realpath -m "$QEMU_SRC" | md5sum | cut -c1-8)
+fi
 NOXEN_BUILD_DIR=build-noxen$BASE_SUFFIX
 SERIES_DIR=build/series$BASE_SUFFIX        # make series: the exported patches
+# The version of the series that make series exports ([PATCH vN]); the
+# changes since the previous one are in patches/cover-letter
+SERIES_VERSION=${SERIES_VERSION:-2}
 
 # Configure flags shared by every build of the assembled tree.
 QEMU_CONFIGURE_FLAGS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 cd "$top"
 . "$here/config.sh"
-. "$here/series-lib.sh"
+. "$here/stack-lib.sh"
 
 check_each=
 [ "${1:-}" = --check ] && check_each=1
@@ -23,28 +23,30 @@ out="$top/$SERIES_DIR"
 
 # The series is whoever exports it: author and Signed-off-by come from
 # SERIES_AUTHOR_NAME/SERIES_AUTHOR_EMAIL or else from git's identity
-name=${SERIES_AUTHOR_NAME:-$(git -C "$top" config user.name || true)}
-email=${SERIES_AUTHOR_EMAIL:-$(git -C "$top" config user.email || true)}
-if [ -z "$name" ] || [ -z "$email" ]; then
+who=$(stack_identity)
+if [ -z "$who" ]; then
     echo "series: no author: set git config user.name and user.email (the" >&2
     echo "  exported patches are yours, signed off by you), or SERIES_AUTHOR_NAME" >&2
     echo "  and SERIES_AUTHOR_EMAIL" >&2
     exit 1
 fi
+name=${who% <*} email=$(echo "$who" | sed 's/.*<\(.*\)>/\1/')
 export GIT_AUTHOR_NAME="$name" GIT_AUTHOR_EMAIL="$email"
 export GIT_COMMITTER_NAME="$name" GIT_COMMITTER_EMAIL="$email"
 export GIT_AUTHOR_DATE="${SERIES_DATE:-$(git -C "$top" log -1 --format=%aI 2>/dev/null || date -R)}"
 export GIT_COMMITTER_DATE="$GIT_AUTHOR_DATE"
 
+# The stack's commits, carried to $BASE, on a scratch worktree of the base
 rm -rf "$tree"
 "${base_git[@]}" worktree prune
 "${base_git[@]}" worktree add -q --detach "$tree" base
 tree_git=$(git -C "$tree" rev-parse --absolute-git-dir)
-for c in $(series_commits); do
+for p in $(stack_patches); do
+    stack_dropped "$p" && continue
     (export GIT_DIR="$tree_git" GIT_WORK_TREE="$tree"
-     series_stage_commit "$c") || exit 1
-    { cat "$c/message"; printf '\nSigned-off-by: %s <%s>\n' "$name" "$email"; } |
-        git -C "$tree" commit -q -F -
+     stack_stage "$p") || exit 1
+    { stack_message "$p"; printf '\nSigned-off-by: %s\n' "$who"; } |
+        git -C "$tree" commit -q --allow-empty -F -
 done
 # The commits were made from the index: bring the work tree along
 git -C "$tree" reset -q --hard
@@ -52,28 +54,61 @@ git -C "$tree" clean -fdq
 
 rm -rf "$out"
 mkdir -p "$out"
-git -C "$tree" format-patch -q --cover-letter --subject-prefix=PATCH \
-    -o "$out" base..HEAD
+git -C "$tree" format-patch -q --cover-letter --thread=shallow \
+    --subject-prefix="PATCH v$SERIES_VERSION" -o "$out" base..HEAD
 cover=$(ls "$out"/0000-*.patch)
-python3 - "$cover" "$top/patches/cover-letter" <<'PY'
-import sys
-cover, text = sys.argv[1], open(sys.argv[2]).read()
+# Recipients: what QEMU's get_maintainer.pl names for each patch, and
+# their union for the cover letter; the lists go to To:, people to Cc:
+for p in "$out"/*.patch; do
+    [ "$p" = "$cover" ] && continue
+    (cd "$tree" && ./scripts/get_maintainer.pl --no-rolestats --no-git-fallback \
+        "$p" 2>/dev/null) > "$p.to" || true
+done
+python3 - "$cover" "$top/patches/cover-letter" "$out" <<'PY'
+import glob, sys
+cover, text, out = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
 subject, body = text.split("\n", 1)
+
+def headers(addrs):
+    lists = [a for a in addrs if a.endswith("nongnu.org") or "lists." in a]
+    people = [a for a in addrs if a not in lists]
+    h = ""
+    if lists:
+        h += "To: " + ",\n    ".join(lists) + "\n"
+    if people:
+        h += "Cc: " + ",\n    ".join(people) + "\n"
+    return h
+
+def add(path, addrs):
+    s = open(path).read()
+    i = s.index("\nSubject: ")
+    open(path, "w").write(s[:i + 1] + headers(addrs) + s[i + 1:])
+
+union = []
+for to in sorted(glob.glob(out + "/*.patch.to")):
+    addrs = [l.strip() for l in open(to) if "@" in l]
+    add(to[:-3], addrs)
+    union += [a for a in addrs if a not in union]
 s = open(cover).read()
 s = s.replace("*** SUBJECT HERE ***", subject.strip())
 s = s.replace("*** BLURB HERE ***", body.strip())
 open(cover, "w").write(s)
+add(cover, union)
 PY
-echo "series: $(ls "$out"/*.patch | wc -l) files in $out"
+rm -f "$out"/*.patch.to
+echo "series: $(ls "$out"/*.patch | wc -l) files in $out (v$SERIES_VERSION, on QEMU $BASE)"
 
-status=0
+status=0 errors=0 warnings=0
 for p in "$out"/*.patch; do
     [ "$p" = "$cover" ] && continue
     res=$(cd "$tree" && ./scripts/checkpatch.pl "$p" 2>&1) || status=1
-    printf '%-60s %s\n' "$(basename "$p")" "$(echo "$res" | grep -E '^total:' || echo "$res" | tail -n 1)"
+    total=$(echo "$res" | grep -E '^total:' || echo "$res" | tail -n 1)
+    printf '%-60s %s\n' "$(basename "$p")" "$total"
     echo "$res" | grep -E '^(ERROR|WARNING)' -A3 | sed 's/^/    /' || true
+    e=$(echo "$total" | sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings.*/\1 \2/p')
+    errors=$((errors + ${e% *})) warnings=$((warnings + ${e#* }))
 done
-[ "$status" = 0 ] && echo "series: checkpatch: no errors" || echo "series: checkpatch found errors"
+echo "series: checkpatch: $errors errors, $warnings warnings"
 
 if [ -n "$check_each" ]; then
     # The worktree is a git checkout, where QEMU's configure makes
@@ -86,7 +121,7 @@ if [ -n "$check_each" ]; then
         subj=$(git -C "$tree" log -1 --format=%s)
         log="$bdir/commit-$n.log"
         mkdir -p "$bdir"
-        targets=qemu-system-x86_64
+        targets="qemu-system-x86_64 tests/qtest/qmp-cmd-test"
         [ -f "$tree/tests/qtest/xen-platform-test.c" ] &&
             targets="$targets tests/qtest/xen-platform-test"
         if ! BUILD_SRC="$tree" "$here/build.sh" "$bdir" --enable-xen \
@@ -95,17 +130,19 @@ if [ -n "$check_each" ]; then
             status=1
             continue
         fi
-        if [ -f "$tree/tests/qtest/xen-platform-test.c" ]; then
-            if QTEST_QEMU_BINARY="$bdir/qemu-system-x86_64" \
-                  "$bdir/tests/qtest/xen-platform-test" >> "$log" 2>&1; then
-                r="builds, $(grep -c '^ok' "$log") device qtests pass"
+        # every qtest of the series' that exists at this commit, and
+        # QEMU's QMP command test, which calls every query command
+        r="builds"
+        for t in xen-platform-test qmp-cmd-test; do
+            [ -x "$bdir/tests/qtest/$t" ] && [ -f "$tree/tests/qtest/$t.c" ] || continue
+            if QTEST_QEMU_BINARY="$bdir/qemu-system-x86_64" G_TEST_DBUS_DAEMON=/bin/true \
+                  timeout 900 "$bdir/tests/qtest/$t" --tap -k > "$log.$t" 2>&1; then
+                r="$r, $t: $(grep -c '^ok' "$log.$t") pass"
             else
-                r="device qtests FAILED ($log)"
+                r="$r, $t FAILED ($log.$t)"
                 status=1
             fi
-        else
-            r="builds (no device qtests yet)"
-        fi
+        done
         echo "series-check: $n '$subj': $r"
     done
 fi

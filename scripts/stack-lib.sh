@@ -1,0 +1,177 @@
+# The series as a stack of commits. Sourced by the scripts in this folder,
+# after config.sh; $top is the repository root.
+#
+#   patches/series/NNNN-*.patch   the commits on the primary base, in
+#                                 order, as git format-patch writes them
+#                                 (author, Signed-off-by and date are the
+#                                 exporter's, added by make series)
+#   patches/series/imports        "QEMU-path installed-file subject" lines:
+#                                 files of another project (Xen's public
+#                                 headers) that the commit with that subject
+#                                 imports, taken at assembly time from the
+#                                 package that installs them; their content
+#                                 is not in the stored patch
+#   patches/base-B/               how the stack is carried to base B:
+#     NAME.patch                  for the commit stored as NNNN-NAME.patch,
+#                                 the files this patch names are changed as
+#                                 it says instead of as the primary one does
+#     drop                        NAMEs of commits that base B has no use for
+#     interfaces.sed              sed script applied to the series' own
+#                                 files on base B, for the interfaces that
+#                                 base spells otherwise
+#
+# The files the series adds (other than imports) are also kept at their
+# QEMU paths in this repository: they are the stack's end state, and
+# stack-verify.sh (part of make check) proves the two identical.
+
+STACK_DIR=patches/series
+# Where the files the series adds live in this repository
+STACK_ROOTS="hw include qapi docs/specs tests/qtest tests/unit"
+
+stack_patches() { ls "$top/$STACK_DIR"/[0-9]*.patch 2>/dev/null; }
+
+# stack_name P: the name of patch P without its number and .patch
+stack_name() { local b; b=$(basename "$1" .patch); echo "${b#[0-9][0-9][0-9][0-9]-}"; }
+
+# stack_subject P: P's subject, without [PATCH]
+stack_subject() {
+    git mailinfo /dev/null /dev/null < "$1" | sed -n 's/^Subject: //p'
+}
+
+# stack_message P: P's commit message (subject, blank line, body)
+stack_message() {
+    local msg
+    msg=$(mktemp)
+    git mailinfo "$msg" /dev/null < "$1" | sed -n 's/^Subject: //p'
+    if [ -s "$msg" ]; then echo; cat "$msg"; fi
+    rm -f "$msg"
+}
+
+stack_imports() {
+    grep -v '^#' "$top/$STACK_DIR/imports" 2>/dev/null | sed '/^ *$/d'
+}
+
+stack_import_paths() { stack_imports | awk '{ print $1 }'; }
+
+stack_dropped() {
+    [ "$BASE" != "$PRIMARY_BASE" ] || return 1
+    grep -qxF "$(stack_name "$1")" "$top/patches/base-$BASE/drop" 2>/dev/null
+}
+
+# stack_stage P: apply commit P to the index of the git repository in the
+# environment (GIT_DIR, GIT_INDEX_FILE), carried to $BASE.
+stack_stage() {
+    local p=$1 alt="" subj f src rest blob before after
+    local excl=()
+    if [ "$BASE" != "$PRIMARY_BASE" ]; then
+        alt="$top/patches/base-$BASE/$(stack_name "$p").patch"
+        if [ -f "$alt" ]; then
+            for f in $(git apply --numstat "$alt" | cut -f3); do
+                excl+=("--exclude=$f")
+            done
+        else
+            alt=""
+        fi
+    fi
+    before=$(git write-tree)
+    if grep -q '^diff --git ' "$p"; then
+        git apply --cached ${excl[@]+"${excl[@]}"} "$p" || {
+            echo "stack: $(basename "$p") does not apply to QEMU $BASE" >&2
+            return 1; }
+    fi
+    if [ -n "$alt" ]; then
+        git apply --cached "$alt" || {
+            echo "stack: patches/base-$BASE/$(basename "$alt") does not apply" >&2
+            return 1; }
+    fi
+    subj=$(stack_subject "$p")
+    while read -r f src rest; do
+        [ "$rest" = "$subj" ] || continue
+        [ -r "$src" ] || {
+            echo "stack: $(basename "$p") imports $src, which is missing" \
+                 "(installed by scripts/install-deps.sh)" >&2; return 1; }
+        blob=$(git hash-object -w "$src")
+        git update-index --add --cacheinfo "100644,$blob,$f"
+    done < <(stack_imports)
+    # the spellings of another base, in the series' own files
+    if [ "$BASE" != "$PRIMARY_BASE" ] &&
+       [ -f "$top/patches/base-$BASE/interfaces.sed" ]; then
+        after=$(git write-tree)
+        for f in $(git diff --name-only --diff-filter=AM "$before" "$after"); do
+            git cat-file -e "base:$f" 2>/dev/null && continue
+            case "$f" in *.c|*.h) ;; *) continue ;; esac
+            blob=$(git cat-file blob ":$f" |
+                   sed -f "$top/patches/base-$BASE/interfaces.sed" |
+                   git hash-object -w --stdin)
+            git update-index --cacheinfo "100644,$blob,$f"
+        done
+    fi
+}
+
+# stack_transform FILE: FILE as the series has it on $BASE (stdout)
+stack_transform() {
+    if [ "$BASE" != "$PRIMARY_BASE" ] &&
+       [ -f "$top/patches/base-$BASE/interfaces.sed" ] &&
+       case "$1" in *.c|*.h) true ;; *) false ;; esac; then
+        sed -f "$top/patches/base-$BASE/interfaces.sed" "$1"
+    else
+        cat "$1"
+    fi
+}
+
+# stack_owned TREE: the files the series adds in TREE (a tree on "base"),
+# imports excepted: the files this repository keeps at their QEMU paths
+stack_owned() {
+    git diff --name-only --diff-filter=A base "$1" |
+        grep -vxF -f <(stack_import_paths; echo /) || true
+}
+
+# stack_tree [BASE-REV]: stage the whole stack on the base (tag "base")
+# in a scratch index and print the tree (GIT_DIR must be set)
+stack_tree() {
+    (
+        export GIT_INDEX_FILE
+        GIT_INDEX_FILE=$(mktemp)
+        trap 'rm -f "$GIT_INDEX_FILE"' EXIT
+        git read-tree "${1:-base}"
+        for p in $(stack_patches); do
+            stack_dropped "$p" && continue
+            stack_stage "$p" || exit 1
+        done
+        git write-tree
+    )
+}
+
+# stack_am DIR P "NAME <EMAIL>": commit P in the git checkout DIR, as
+# git am does, authored and committed by that identity, with its imports
+stack_am() {
+    local dir=$1 p=$2 who=$3 name email subj f src rest
+    local GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+    unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+    name=${who% <*}
+    email=$(echo "$who" | sed 's/.*<\(.*\)>/\1/')
+    sed "0,/^From: .*/s//From: $who/" "$p" |
+        git -C "$dir" -c user.name="$name" -c user.email="$email" \
+            am -q --empty=keep --keep-non-patch >/dev/null || {
+        git -C "$dir" am --abort 2>/dev/null || true
+        echo "stack: $(basename "$p") does not apply in $dir" >&2
+        return 1; }
+    subj=$(stack_subject "$p")
+    while read -r f src rest; do
+        [ "$rest" = "$subj" ] || continue
+        mkdir -p "$(dirname "$dir/$f")"
+        cp "$src" "$dir/$f"
+        git -C "$dir" add "$f"
+        git -C "$dir" -c user.name="$name" -c user.email="$email" \
+            commit -q --amend --no-edit --allow-empty
+    done < <(stack_imports)
+}
+
+# stack_identity: who runs this ("NAME <EMAIL>"), or "" if git has no
+# identity and SERIES_AUTHOR_NAME/SERIES_AUTHOR_EMAIL are unset
+stack_identity() {
+    local n e
+    n=${SERIES_AUTHOR_NAME:-$(git -C "$top" config user.name || true)}
+    e=${SERIES_AUTHOR_EMAIL:-$(git -C "$top" config user.email || true)}
+    if [ -n "$n" ] && [ -n "$e" ]; then echo "$n <$e>"; fi
+}
