@@ -551,6 +551,23 @@ static void test_flags(void)
     machine_stop(m);
 }
 
+/* The drivers' sequence, and a build number before any product number */
+static void test_handshake_sequence(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *log = NULL;
+
+    qtest_outl(m->qts, PORT_MAGIC, 5);
+    log = machine_log(m);
+    g_assert_nonnull(strstr(log, "build number 5 written before any "
+                            "product number, ignored"));
+    g_assert_cmphex(handshake(m->qts, 3, 0), ==, MAGIC);
+    g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC);
+    g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC);
+    assert_running(m->qts);
+    machine_stop(m);
+}
+
 /*
  * The handshake and the blacklist, against the xenstore peer
  */
@@ -1689,6 +1706,8 @@ int main(int argc, char **argv)
                    test_unplug_interleaved);
     qtest_add_func("/xen-platform/ports/undefined", test_ports_undefined);
     qtest_add_func("/xen-platform/ports/flags", test_flags);
+    qtest_add_func("/xen-platform/handshake/sequence",
+                   test_handshake_sequence);
     add_xenstore_func("/xen-platform/handshake/linux", test_handshake_linux);
     add_xenstore_func("/xen-platform/handshake/windows-replay",
                       test_handshake_windows_replay);
