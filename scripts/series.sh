@@ -43,10 +43,11 @@ rm -rf "$tree"
 tree_git=$(git -C "$tree" rev-parse --absolute-git-dir)
 for p in $(stack_patches); do
     stack_dropped "$p" && continue
-    (export GIT_DIR="$tree_git" GIT_WORK_TREE="$tree"
-     stack_stage "$p") || exit 1
-    { stack_message "$p"; printf '\nSigned-off-by: %s\n' "$who"; } |
-        git -C "$tree" commit -q --allow-empty -F -
+    t=$(export GIT_DIR="$tree_git" GIT_WORK_TREE="$tree"
+        stack_stage "$p" >&2 && stack_write_tree) || exit 1
+    c=$({ stack_message "$p"; printf '\nSigned-off-by: %s\n' "$who"; } |
+        git -C "$tree" commit-tree "$t" -p HEAD -F -)
+    git -C "$tree" update-ref HEAD "$c"
 done
 # The commits were made from the index: bring the work tree along
 git -C "$tree" reset -q --hard
@@ -114,7 +115,7 @@ if [ -n "$check_each" ]; then
     # The worktree is a git checkout, where QEMU's configure makes
     # warnings errors; Debian's tree has a few unrelated ones.
     bdir="$BUILD_DIR/series-check"
-    n=0
+    n=0 good=0
     for rev in $(git -C "$tree" rev-list --reverse base..HEAD); do
         n=$((n + 1))
         git -C "$tree" checkout -q "$rev"
@@ -143,7 +144,10 @@ if [ -n "$check_each" ]; then
                 status=1
             fi
         done
+        case "$r" in *FAILED*) ;; *) good=$((good + 1)) ;; esac
         echo "series-check: $n '$subj': $r"
     done
+    # each commit is one check: it builds and its tests pass
+    echo "$good passed, $((n - good)) failed"
 fi
 exit $status

@@ -61,7 +61,7 @@ stack_dropped() {
 # stack_stage P: apply commit P to the index of the git repository in the
 # environment (GIT_DIR, GIT_INDEX_FILE), carried to $BASE.
 stack_stage() {
-    local p=$1 alt="" subj f src rest blob before after
+    local p=$1 alt="" subj f src rest blob
     local excl=()
     if [ "$BASE" != "$PRIMARY_BASE" ]; then
         alt="$top/patches/base-$BASE/$(stack_name "$p").patch"
@@ -73,7 +73,6 @@ stack_stage() {
             alt=""
         fi
     fi
-    before=$(git write-tree)
     if grep -q '^diff --git ' "$p"; then
         git apply --cached ${excl[@]+"${excl[@]}"} "$p" || {
             echo "stack: $(basename "$p") does not apply to QEMU $BASE" >&2
@@ -93,19 +92,27 @@ stack_stage() {
         blob=$(git hash-object -w "$src")
         git update-index --add --cacheinfo "100644,$blob,$f"
     done < <(stack_imports)
-    # the spellings of another base, in the series' own files
-    if [ "$BASE" != "$PRIMARY_BASE" ] &&
-       [ -f "$top/patches/base-$BASE/interfaces.sed" ]; then
-        after=$(git write-tree)
-        for f in $(git diff --name-only --diff-filter=AM "$before" "$after"); do
-            git cat-file -e "base:$f" 2>/dev/null && continue
-            case "$f" in *.c|*.h) ;; *) continue ;; esac
-            blob=$(git cat-file blob ":$f" |
-                   sed -f "$top/patches/base-$BASE/interfaces.sed" |
-                   git hash-object -w --stdin)
-            git update-index --cacheinfo "100644,$blob,$f"
-        done
+}
+
+# stack_write_tree: write the index as a tree, as on $BASE: the series' own
+# files are kept in the primary base's spelling in the index (so that every
+# commit's patch applies to them), and written in $BASE's
+stack_write_tree() {
+    local sedf="$top/patches/base-$BASE/interfaces.sed" idx f blob
+    if [ "$BASE" = "$PRIMARY_BASE" ] || [ ! -f "$sedf" ]; then
+        git write-tree
+        return
     fi
+    idx=$(mktemp)
+    cp "${GIT_INDEX_FILE:-$(git rev-parse --git-path index)}" "$idx"
+    for f in $(git diff --cached --name-only --diff-filter=AM base); do
+        git cat-file -e "base:$f" 2>/dev/null && continue
+        case "$f" in *.c|*.h) ;; *) continue ;; esac
+        blob=$(git cat-file blob ":$f" | sed -f "$sedf" | git hash-object -w --stdin)
+        GIT_INDEX_FILE=$idx git update-index --cacheinfo "100644,$blob,$f"
+    done
+    GIT_INDEX_FILE=$idx git write-tree
+    rm -f "$idx"
 }
 
 # stack_transform FILE: FILE as the series has it on $BASE (stdout)
@@ -138,7 +145,7 @@ stack_tree() {
             stack_dropped "$p" && continue
             stack_stage "$p" || exit 1
         done
-        git write-tree
+        stack_write_tree
     )
 }
 
