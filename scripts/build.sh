@@ -38,6 +38,13 @@ done
 if command -v ccache >/dev/null; then
     # hits across clones of this repository, too
     export CCACHE_BASEDIR="$top" CCACHE_NOHASHDIR=1
+    # ccache fails every compile when its cache (by default in
+    # $HOME/.cache/ccache) cannot be written, e.g. HOME=/nonexistent
+    ccdir=$(ccache -k cache_dir 2>/dev/null) || ccdir=
+    if [ -z "$ccdir" ] || ! mkdir -p "$ccdir" 2>/dev/null || [ ! -w "$ccdir" ]; then
+        export CCACHE_DIR="$top/$WORK_DIR/ccache"
+        echo "build: ccache's cache ${ccdir:-(unknown)} is not writable; using $CCACHE_DIR"
+    fi
     mkdir -p "$top/$WORK_DIR/bin"
     for c in "$cc" "$cxx"; do
         printf '#!/bin/sh\nexec ccache %s "$@"\n' "$c" > "$top/$WORK_DIR/bin/ccache-$c"

@@ -45,5 +45,21 @@ for t in $qtests; do
     passed=$((passed + p - s)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 
+# The harness's own failure handling (the demo that make runs)
+echo "== harness: tests/harness/test_demo.py"
+log="$BUILD_DIR/check/test_demo.log"
+/usr/bin/python3 tests/harness/test_demo.py --qemu "$QTEST_QEMU_BINARY" > "$log" 2>&1
+rc=$?
+grep -E '^(not ok|FAIL)' "$log" | sed 's/^/   /'
+res=$(tail -n 1 "$log")
+p=$(echo "$res" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+f=$(echo "$res" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+s=$(echo "$res" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+if [ -z "$p" ] || { [ "$rc" != 0 ] && [ "${f:-0}" = 0 ]; }; then
+    echo "   test_demo.py exited with status $rc (see $log)"; f=$((${f:-0} + 1))
+fi
+echo "   ${p:-0} passed, ${f:-0} failed, ${s:-0} skipped"
+passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

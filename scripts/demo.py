@@ -9,14 +9,25 @@ handshake, a blacklist verdict, unplug, and log lines. Prints the
 device's own trace and log output and the QMP answers.
 
 usage: demo.py QEMU_BINARY
+
+Exits 0 when the demo ran, 1 with QEMU's own error when QEMU failed, exited
+or did not answer within XEN_PLATFORM_QEMU_TIMEOUT seconds (default 60).
+On SIGINT, SIGTERM or SIGHUP it stops QEMU and then dies of that signal.
+Whatever the way out, QEMU is killed and reaped and the temporary folder
+(xen-platform-demo-* in TMPDIR) is removed.
 """
 
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
 
-from qemu_harness import Qemu, XenstorePeer
+sys.dont_write_bytecode = True     # no __pycache__ in scripts/
+from qemu_harness import Qemu, QemuError, XenstorePeer, kill_all  # noqa: E402
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 # The device's trace events worth reading here (not every port access)
 TRACE = ("xen_platform_product", "xen_platform_build",
@@ -28,9 +39,19 @@ def step(text):
     print("\n== " + text)
 
 
+def qmp(qemu, name, **args):
+    """QEMU's answer to a QMP command; a QemuError if it is an error."""
+    msg = qemu.command(name, **args)
+    if "error" in msg:
+        raise QemuError("QMP %s: %s: %s (%s is not the patched QEMU?)" %
+                        (name, msg["error"].get("class"),
+                         msg["error"].get("desc"), qemu.binary))
+    return msg
+
+
 def show_events(qemu):
     """Print the driver-info events QEMU sent so far, once each."""
-    qemu.command("query-status")
+    qmp(qemu, "query-status")
     for ev in qemu.events:
         if ev["event"] == "XEN_PLATFORM_PV_DRIVER_INFO":
             print("   qmp event: XEN_PLATFORM_PV_DRIVER_INFO " +
@@ -38,12 +59,11 @@ def show_events(qemu):
     qemu.events.clear()
 
 
-def main():
-    binary = sys.argv[1]
-    tmp = tempfile.mkdtemp(prefix="xen-platform-demo-")
+def demo(binary, tmp, cleanup):
     xs_path = os.path.join(tmp, "xenstored")
     peer = XenstorePeer(xs_path, {"/mh/driver-blacklist/xensource-windows/42":
                                   ""})
+    cleanup.append(peer.close)
     peer.start()
     os.environ["XENSTORED_PATH"] = xs_path
 
@@ -72,13 +92,13 @@ def main():
     print("   guest: inw 0x10 -> 0x%04x (%s)" %
           (magic, "blacklisted: do not load" if magic == 0xd249 else "ok"))
     print("   xenstore peer saw reads of: %s" % ", ".join(peer.reads))
-    info = qemu.command("query-xen-platform-pv-driver-info")
+    info = qmp(qemu, "query-xen-platform-pv-driver-info")
     print("   qmp: query-xen-platform-pv-driver-info -> " +
           json.dumps(info["return"]))
     show_events(qemu)
 
     step("A Linux PV driver, build 0, after a reboot")
-    qemu.command("system_reset")
+    qmp(qemu, "system_reset")
     # The event is rate-limited to one a second of the qtest clock
     qemu.io("clock_step 1000000000")
     print("   guest: inw 0x10 -> 0x%04x" % qemu.io("inw 0x10"))
@@ -89,12 +109,12 @@ def main():
     show_events(qemu)
 
     step("The driver unplugs emulated disks and NICs (mask 0x3)")
-    before = [b["device"] for b in qemu.command("query-block")["return"]]
+    before = [b["device"] for b in qmp(qemu, "query-block")["return"]]
     qemu.io("outw 0x10 0x3")
-    after = [b["device"] for b in qemu.command("query-block")["return"]]
+    after = [b["device"] for b in qmp(qemu, "query-block")["return"]]
     print("   qmp: query-block before: %s" % " ".join(before))
     print("   qmp: query-block after:  %s" % " ".join(after))
-    nics = [d for bus in qemu.command("query-pci")["return"]
+    nics = [d for bus in qmp(qemu, "query-pci")["return"]
             for d in bus["devices"] if d["class_info"]["class"] == 0x200]
     print("   qmp: query-pci: %d Ethernet controllers left" % len(nics))
 
@@ -103,18 +123,66 @@ def main():
                  b"bell\x07 and backslash \\\n"):
         for byte in text:
             qemu.io("outb 0x12 0x%x" % byte)
-    info = qemu.command("query-xen-platform-pv-driver-info")
+    info = qmp(qemu, "query-xen-platform-pv-driver-info")
     print("   qmp: query-xen-platform-pv-driver-info -> " +
           json.dumps(info["return"]))
 
-    qemu.quit()
+    err = qemu.quit()
+    if qemu.proc.returncode != 0:
+        raise QemuError("QEMU (%s) exited with status %d at quit\n"
+                        "QEMU's stderr:\n%s" % (binary, qemu.proc.returncode,
+                                                 err.rstrip()))
     step("QEMU's trace events and guest-error log (-trace, -d guest_errors "
          "-D file)")
     with open(qemu.log_path) as f:
         for line in f:
             print("   " + line.rstrip())
-    peer.sock.close()
+
+
+class Interrupted(KeyboardInterrupt):
+    pass
+
+
+def on_signal(signum, frame):
+    raise Interrupted(signum)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: demo.py QEMU_BINARY")
+    binary = sys.argv[1]
+    for s in SIGNALS:
+        signal.signal(s, on_signal)
+    tmp, cleanup, died_of = None, [], None
+    try:
+        tmp = tempfile.mkdtemp(prefix="xen-platform-demo-")
+        demo(binary, tmp, cleanup)
+        status = 0
+    except QemuError as e:
+        sys.stdout.flush()
+        print("demo: %s" % e, file=sys.stderr)
+        status = 1
+    except Interrupted as e:
+        died_of = e.args[0]
+        status = 128 + died_of
+        print("\ndemo: %s: stopping QEMU" % signal.Signals(died_of).name,
+              file=sys.stderr)
+    finally:
+        # Cleaning up is not to be interrupted
+        for s in SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        kill_all()
+        for f in cleanup:
+            f()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if died_of:
+        # Die of the signal, as the caller (make, a shell) expects
+        sys.stdout.flush()
+        signal.signal(died_of, signal.SIG_DFL)
+        os.kill(os.getpid(), died_of)
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
