@@ -188,8 +188,7 @@ static void xen_platform_realize(PCIDevice *dev, Error **errp)
     XenPlatformClass *xpc = XEN_PLATFORM_GET_CLASS(s);
 
     if (xen_mode == XEN_DISABLED && !qtest_enabled() && !s->allow_no_xen) {
-        error_setg(errp, "%s device requires a Xen guest",
-                   object_get_typename(OBJECT(s)));
+        error_setg(errp, "requires a Xen guest");
         return;
     }
     if (!xen_platform_set_identity(s, errp)) {
@@ -221,9 +220,9 @@ static void xen_platform_exit(PCIDevice *dev)
     xen_unplug_unrealize(&XEN_PLATFORM(dev)->unplug);
 }
 
-static void xen_platform_reset(DeviceState *dev)
+static void xen_platform_reset_hold(Object *obj, ResetType type)
 {
-    xen_unplug_reset(&XEN_PLATFORM(dev)->unplug);
+    xen_unplug_reset(&XEN_PLATFORM(obj)->unplug);
 }
 
 static int xen_platform_post_load(void *opaque, int version_id)
@@ -340,6 +339,7 @@ static void xen_platform_class_init(ObjectClass *oc, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
+    ResettableClass *rc = RESETTABLE_CLASS(oc);
     int i;
 
     k->realize = xen_platform_realize;
@@ -354,7 +354,7 @@ static void xen_platform_class_init(ObjectClass *oc, const void *data)
     dc->desc = "Xen platform PCI device";
     dc->hotpluggable = false;
     dc->vmsd = &vmstate_xen_platform;
-    device_class_set_legacy_reset(dc, xen_platform_reset);
+    rc->phases.hold = xen_platform_reset_hold;
     device_class_set_props(dc, xen_platform_properties);
     for (i = 0; i < ARRAY_SIZE(xen_platform_property_descriptions); i++) {
         object_class_property_set_description(oc,

@@ -35,6 +35,7 @@
 #endif
 #include "qemu/error-report.h"
 #include "qemu/log.h"
+#include "qemu/throttle.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -205,11 +206,11 @@ static bool xen_unplug_throttling(XenUnplugState *s)
 /*
  * Log channel. Bytes collect into a line, emitted on '\n' or when the line
  * is full. Bytes other than printable ASCII, and the backslash, are
- * escaped as \xNN and \\. A token bucket of log_burst bytes, refilled at
- * log_rate bytes per second of guest (virtual) time, bounds what reaches
- * the host: a line that does not fit is dropped and counted, and the next
- * line that fits is preceded by a notice saying how much was dropped.
- * The guest is never stalled.
+ * escaped as \xNN and \\. A leaky bucket (qemu/throttle.h) of log_burst
+ * bytes, which leaks log_rate bytes per second of guest (virtual) time,
+ * bounds what reaches the host: a line that would overflow it is dropped
+ * and counted, and the next line that fits is preceded by a notice saying
+ * how much was dropped. The guest is never stalled.
  */
 static unsigned xen_unplug_log_escaped_len(uint8_t byte)
 {
@@ -253,43 +254,23 @@ static uint64_t xen_unplug_log_line_cost(XenUnplugState *s, size_t len)
     return strlen(object_get_typename(s->owner)) + 2 + len + 1;
 }
 
-static uint64_t xen_unplug_log_capacity(XenUnplugState *s)
-{
-    return (uint64_t)s->log_burst * NANOSECONDS_PER_SECOND;
-}
-
-static void xen_unplug_log_refill(XenUnplugState *s)
-{
-    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-    uint64_t cap = xen_unplug_log_capacity(s);
-    uint64_t elapsed = 0;
-
-    if (now > s->log_refill_ns) {
-        /* in unsigned arithmetic: the difference may not fit an int64_t */
-        elapsed = (uint64_t)now - (uint64_t)s->log_refill_ns;
-    }
-
-    if (elapsed >= (cap - s->log_tokens) / s->log_rate) {
-        s->log_tokens = cap;
-    } else {
-        s->log_tokens += elapsed * s->log_rate;
-    }
-    s->log_refill_ns = now;
-}
-
-/* Take @bytes from the bucket if they are all there */
+/* Take @bytes from the bucket if it has room for them all */
 static bool xen_unplug_log_take(XenUnplugState *s, uint64_t bytes)
 {
-    uint64_t need = bytes * NANOSECONDS_PER_SECOND;
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
     if (!xen_unplug_throttling(s)) {
         return true;
     }
-    xen_unplug_log_refill(s);
-    if (s->log_tokens < need) {
+    if (now > s->log_leak_ns) {
+        throttle_leak_bucket(&s->log_bucket, now - s->log_leak_ns);
+    }
+    s->log_leak_ns = now;
+    s->log_bucket.level += bytes;
+    if (throttle_compute_wait(&s->log_bucket)) {
+        s->log_bucket.level -= bytes;   /* it would overflow: not taken */
         return false;
     }
-    s->log_tokens -= need;
     return true;
 }
 
@@ -721,9 +702,9 @@ bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
                         Error **errp)
 {
     if (xen_unplug_port_owner) {
-        error_setg(errp, "%s: I/O ports 0x%x-0x%x already belong to %s; a "
+        error_setg(errp, "I/O ports 0x%x-0x%x already belong to %s; a "
                    "machine can have only one Xen platform device",
-                   object_get_typename(owner), XEN_PLATFORM_IOPORT,
+                   XEN_PLATFORM_IOPORT,
                    XEN_PLATFORM_IOPORT + XEN_PLATFORM_IOPORT_SIZE - 1,
                    object_get_typename(xen_unplug_port_owner->owner));
         return false;
@@ -743,8 +724,12 @@ bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
 
     s->owner = owner;
     s->bus = bus;
-    s->log_tokens = xen_unplug_log_capacity(s);
-    s->log_refill_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    s->log_bucket = (LeakyBucket) {
+        .avg = s->log_rate,
+        .max = s->log_burst,
+        .burst_length = 1,
+    };
+    s->log_leak_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     memory_region_init_io(&s->fixed_io, owner, &xen_unplug_port_ops, s,
                           "xen-fixed", XEN_PLATFORM_IOPORT_SIZE);
     memory_region_add_subregion(get_system_io(), XEN_PLATFORM_IOPORT,
@@ -820,8 +805,10 @@ bool xen_unplug_driver_needed(XenUnplugState *s)
 }
 
 /*
- * Without this subsection the destination starts with a full bucket: a
- * migration, which only the host starts, may grant one more burst.
+ * The pending line and what the rate limit dropped. The bucket itself is
+ * not migrated (QEMU migrates no throttle state): the destination starts
+ * with an empty one, so a migration, which only the host starts, may
+ * grant the guest one more burst.
  */
 bool xen_unplug_log_needed(XenUnplugState *s)
 {
@@ -853,10 +840,6 @@ int xen_unplug_post_load(XenUnplugState *s)
         error_report("%s: migrated driver state is inconsistent", name);
         return -EINVAL;
     }
-    s->log_tokens = MIN(s->log_tokens, xen_unplug_log_capacity(s));
-    /* A time still to come would freeze the bucket until then */
-    s->log_refill_ns = MIN(s->log_refill_ns,
-                           qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
     s->replay_unplug = s->unplugged != 0;
     return 0;
 }
@@ -884,8 +867,6 @@ const VMStateDescription vmstate_xen_unplug_log = {
         VMSTATE_UINT32(log_len, XenUnplugState),
         VMSTATE_UINT8_ARRAY(log_line, XenUnplugState,
                             XEN_PLATFORM_LOG_LINE_MAX),
-        VMSTATE_UINT64(log_tokens, XenUnplugState),
-        VMSTATE_INT64(log_refill_ns, XenUnplugState),
         VMSTATE_UINT32(log_dropped_lines, XenUnplugState),
         VMSTATE_UINT64(log_dropped_bytes, XenUnplugState),
         VMSTATE_UINT64(log_suppressed_total, XenUnplugState),

@@ -11,6 +11,7 @@
 #ifndef HW_XEN_XEN_PLATFORM_H
 #define HW_XEN_XEN_PLATFORM_H
 
+#include "qemu/throttle.h"
 #include "qemu/units.h"
 #include "system/memory.h"
 #include "hw/pci/pci_device.h"
@@ -107,8 +108,8 @@ typedef struct XenUnplugState {
     uint8_t log_line[XEN_PLATFORM_LOG_LINE_MAX];
     bool throttle_override;     /* xenstore has a say */
     bool throttle_xs;           /* what xenstore says */
-    uint64_t log_tokens;        /* bytes * NANOSECONDS_PER_SECOND */
-    int64_t log_refill_ns;      /* QEMU_CLOCK_VIRTUAL */
+    LeakyBucket log_bucket;     /* level: bytes written, leaking */
+    int64_t log_leak_ns;        /* QEMU_CLOCK_VIRTUAL of the last leak */
     uint32_t log_dropped_lines; /* not yet reported by a notice */
     uint64_t log_dropped_bytes;
     uint64_t log_suppressed_total;
