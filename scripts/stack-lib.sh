@@ -153,14 +153,14 @@ stack_tree() {
 # git am does, authored and committed by that identity, with its imports
 stack_am() {
     local dir=$1 p=$2 who=$3 name email subj f src rest
-    local GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
-    unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+    # git in DIR, not in the repository the environment may name
+    dgit() { env -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE git -C "$dir" "$@"; }
     name=${who% <*}
     email=$(echo "$who" | sed 's/.*<\(.*\)>/\1/')
     sed "0,/^From: .*/s//From: $who/" "$p" |
-        git -C "$dir" -c user.name="$name" -c user.email="$email" \
+        dgit -c user.name="$name" -c user.email="$email" \
             am -q --empty=keep --keep-non-patch >/dev/null || {
-        git -C "$dir" am --abort 2>/dev/null || true
+        dgit am --abort 2>/dev/null || true
         echo "stack: $(basename "$p") does not apply in $dir" >&2
         return 1; }
     subj=$(stack_subject "$p")
@@ -168,8 +168,8 @@ stack_am() {
         [ "$rest" = "$subj" ] || continue
         mkdir -p "$(dirname "$dir/$f")"
         cp "$src" "$dir/$f"
-        git -C "$dir" add "$f"
-        git -C "$dir" -c user.name="$name" -c user.email="$email" \
+        dgit add "$f"
+        dgit -c user.name="$name" -c user.email="$email" \
             commit -q --amend --no-edit --allow-empty
     done < <(stack_imports)
 }

@@ -58,8 +58,9 @@ verify)
 branch)
     tree=$(stack_tree) || exit 1
     if [ -d "$branch_dir" ]; then
+        head=$(bgit rev-parse HEAD^{tree})
         if [ -n "$(bgit status --porcelain)" ] ||
-           [ "$(bgit rev-parse HEAD^{tree})" != "$tree" ]; then
+           { [ "$head" != "$tree" ] && [ "$head" != "$(git rev-parse base^{tree})" ]; }; then
             echo "stack: $WORK_DIR/branch holds work that is not in patches/series/:" >&2
             bgit status --short | sed 's/^/    /' >&2
             echo "  write it back (make write-back), or throw it away with" >&2
