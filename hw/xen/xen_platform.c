@@ -36,6 +36,7 @@
 #include "qemu/module.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
+#include "qapi/qapi-commands-xen-platform.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/pci_ids.h"
 #include "hw/qdev-properties.h"
@@ -187,8 +188,19 @@ static void xen_platform_realize(PCIDevice *dev, Error **errp)
     XenPlatformState *s = XEN_PLATFORM(dev);
     XenPlatformClass *xpc = XEN_PLATFORM_GET_CLASS(s);
 
+    bool ambiguous = false;
+
     if (xen_mode == XEN_DISABLED && !qtest_enabled() && !s->allow_no_xen) {
         error_setg(errp, "requires a Xen guest");
+        return;
+    }
+    /* The fixed ports are the machine's: one platform device owns them */
+    object_resolve_path_type("", TYPE_XEN_PLATFORM, &ambiguous);
+    if (ambiguous) {
+        error_setg(errp, "I/O ports 0x%x-0x%x already belong to another Xen "
+                   "platform device; a machine can have only one",
+                   XEN_PLATFORM_IOPORT,
+                   XEN_PLATFORM_IOPORT + XEN_PLATFORM_IOPORT_SIZE - 1);
         return;
     }
     if (!xen_platform_set_identity(s, errp)) {
@@ -213,6 +225,17 @@ static void xen_platform_realize(PCIDevice *dev, Error **errp)
     }
 
     xen_unplug_realize(&s->unplug, OBJECT(s), pci_get_bus(dev), errp);
+}
+
+XenPlatformPVDriverInfo *qmp_query_xen_platform_pv_driver_info(Error **errp)
+{
+    Object *obj = object_resolve_path_type("", TYPE_XEN_PLATFORM, NULL);
+
+    if (!obj) {
+        error_setg(errp, "The machine has no Xen platform device");
+        return NULL;
+    }
+    return xen_unplug_query(&XEN_PLATFORM(obj)->unplug);
 }
 
 static void xen_platform_exit(PCIDevice *dev)

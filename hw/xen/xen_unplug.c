@@ -39,7 +39,6 @@
 #include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
-#include "qapi/qapi-commands-xen-platform.h"
 #include "qapi/qapi-events-xen-platform.h"
 #include "hw/ide/ide-bus.h"
 #include "hw/ide/ide-dev.h"
@@ -57,9 +56,6 @@
 #include "system/qtest.h"
 #include "system/runstate.h"
 #include "trace.h"
-
-/* The one device that owns the fixed ports of this machine */
-static XenUnplugState *xen_unplug_port_owner;
 
 /* Product registry: Xen's public/hvm/pvdrivers.h */
 #define XEN_PV_PRODUCT(name, product)   { product, name },
@@ -701,14 +697,6 @@ static void xen_unplug_vm_state_change(void *opaque, bool running,
 bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
                         Error **errp)
 {
-    if (xen_unplug_port_owner) {
-        error_setg(errp, "I/O ports 0x%x-0x%x already belong to %s; a "
-                   "machine can have only one Xen platform device",
-                   XEN_PLATFORM_IOPORT,
-                   XEN_PLATFORM_IOPORT + XEN_PLATFORM_IOPORT_SIZE - 1,
-                   object_get_typename(xen_unplug_port_owner->owner));
-        return false;
-    }
     if (s->log_burst < XEN_PLATFORM_LOG_BURST_MIN ||
         s->log_burst > XEN_PLATFORM_LOG_BURST_MAX) {
         error_setg(errp, "log-burst must be between %u and %u bytes",
@@ -734,7 +722,6 @@ bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
                           "xen-fixed", XEN_PLATFORM_IOPORT_SIZE);
     memory_region_add_subregion(get_system_io(), XEN_PLATFORM_IOPORT,
                                 &s->fixed_io);
-    xen_unplug_port_owner = s;
 
     xen_unplug_xs_open(s);
     if (s->xsh) {
@@ -769,9 +756,6 @@ void xen_unplug_unrealize(XenUnplugState *s)
     }
     g_clear_pointer(&s->throttle_path, g_free);
     memory_region_del_subregion(get_system_io(), &s->fixed_io);
-    if (xen_unplug_port_owner == s) {
-        xen_unplug_port_owner = NULL;
-    }
 }
 
 void xen_unplug_reset(XenUnplugState *s)
@@ -877,16 +861,11 @@ const VMStateDescription vmstate_xen_unplug_log = {
 /*
  * QMP
  */
-XenPlatformPVDriverInfo *qmp_query_xen_platform_pv_driver_info(Error **errp)
+XenPlatformPVDriverInfo *xen_unplug_query(XenUnplugState *s)
 {
-    XenUnplugState *s = xen_unplug_port_owner;
     XenPlatformPVDriverInfo *info;
     const char *name;
 
-    if (!s) {
-        error_setg(errp, "The machine has no Xen platform device");
-        return NULL;
-    }
     info = g_new0(XenPlatformPVDriverInfo, 1);
     info->product_num = s->product;
     info->build_num = s->build;

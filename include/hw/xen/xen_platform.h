@@ -15,6 +15,7 @@
 #include "qemu/units.h"
 #include "system/memory.h"
 #include "hw/pci/pci_device.h"
+#include "qapi/qapi-types-xen-platform.h"
 #include "qom/object.h"
 
 #define TYPE_XEN_PLATFORM   "xen-platform"
@@ -125,6 +126,9 @@ bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
 void xen_unplug_unrealize(XenUnplugState *s);
 void xen_unplug_reset(XenUnplugState *s);
 int xen_unplug_post_load(XenUnplugState *s);
+
+/* What query-xen-platform-pv-driver-info answers for @s */
+XenPlatformPVDriverInfo *xen_unplug_query(XenUnplugState *s);
 
 /* Entry points for the PCI device's BAR0 (legacy unplug interfaces) */
 void xen_unplug_request(XenUnplugState *s, uint32_t mask);
