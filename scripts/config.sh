@@ -81,3 +81,12 @@ BASE_BUILD_DIR=build-base$BASE_SUFFIX
 # fatal.
 DOCS_DEPS="python3-sphinx python3-sphinx-rtd-theme"
 DOCS_BUILD_DIR=build-docs$BASE_SUFFIX
+
+# The companion series for Xen's documentation (make series): against the
+# upstream tarball of Debian trixie's xen source package, pinned by sha256
+# (its .dsc is not served, so the tarball is fetched from the pool)
+XEN_DOCS_VERSION=4.20.3+127-gc42374a105
+XEN_DOCS_TARBALL=xen_$XEN_DOCS_VERSION.orig.tar.xz
+XEN_DOCS_URL=$DEBIAN_MIRROR/pool/main/x/xen/$XEN_DOCS_TARBALL
+XEN_DOCS_SHA256=df0831854a55a8f31cb3cb85036f2edc928e2ef098d77f815f5714bfafac68f3
+XEN_SERIES_DIR=build/series-xen

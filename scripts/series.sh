@@ -111,6 +111,11 @@ for p in "$out"/*.patch; do
 done
 echo "series: checkpatch: $errors errors, $warnings warnings"
 
+# The companion series for Xen's documentation, once, with the primary base
+if [ "$BASE" = "$PRIMARY_BASE" ]; then
+    "$here/series-xen.sh" || status=1
+fi
+
 if [ -n "$check_each" ]; then
     # The worktree is a git checkout, where QEMU's configure makes
     # warnings errors; Debian's tree has a few unrelated ones.
