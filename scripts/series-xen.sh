@@ -66,7 +66,7 @@ mkdir -p "$out"
 n=$(git -C "$tree" rev-list --count base..HEAD)
 cover=
 [ "$n" -gt 1 ] && cover=--cover-letter
-git -C "$tree" format-patch -q $cover --subject-prefix="PATCH v$SERIES_VERSION" \
+git -C "$tree" format-patch -q $cover --subject-prefix=PATCH \
     -o "$out" base..HEAD
 for p in "$out"/*.patch; do
     addrs=$(cd "$tree" && perl scripts/get_maintainer.pl --no-rolestats "$p" 2>/dev/null || true)
