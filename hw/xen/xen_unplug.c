@@ -111,6 +111,9 @@ static bool xen_unplug_xs_reachable(XenUnplugState *s, const char *why)
     return false;
 }
 
+#define XEN_UNPLUG_XS_PATH_CHARS \
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-/_@"
+
 /*
  * Blacklist: /mh/driver-blacklist/<product name>/<build in decimal>
  * exists and is readable.
@@ -133,6 +136,14 @@ static bool xen_unplug_lookup_blacklist(XenUnplugState *s)
 
     if (!name) {
         trace_xen_platform_blacklist_unknown_product(s->product);
+        return false;
+    }
+    /*
+     * xenstore paths allow only these characters: the registry's
+     * "xenserver-windows-v7.0+" and "-v7.2+" have no node to look up
+     */
+    if (name[strspn(name, XEN_UNPLUG_XS_PATH_CHARS)]) {
+        trace_xen_platform_blacklist_no_path(s->product, name);
         return false;
     }
     for (i = 0; i < s->verdicts; i++) {
@@ -159,7 +170,7 @@ static bool xen_unplug_lookup_blacklist(XenUnplugState *s)
     trace_xen_platform_blacklist_lookup(path, found);
     s->lookups++;
     /* A failed read is not an answer: the pair may be looked up again */
-    if (found || errno == ENOENT) {
+    if (found || errno == ENOENT || errno == EINVAL) {
         s->looked_up[s->verdicts].product = s->product;
         s->looked_up[s->verdicts].build = s->build;
         s->looked_up[s->verdicts].blacklisted = found;

@@ -643,8 +643,6 @@ static void test_blacklist(void)
         { 1, "xensource-windows" },
         { 2, "gplpv-windows" },
         { 3, "linux" },
-        { 4, "xenserver-windows-v7.0+" },
-        { 5, "xenserver-windows-v7.2+" },
         { 0xffff, "experimental" },
     };
     Store *st = store_start();
@@ -759,6 +757,30 @@ static void test_handshake_unknown_product(void)
     g_assert_cmpint(qdict_get_int(info, "build-num"), ==, 1);
     g_assert_false(qdict_haskey(info, "product-name"));
     qobject_unref(info);
+    machine_stop(m);
+    store_stop(st);
+}
+
+/*
+ * Products 4 and 5 have names that are no xenstore path ('+'): nothing to
+ * look up, never blacklisted, and no read spent on them
+ */
+static void test_blacklist_no_path(void)
+{
+    Store *st = store_start();
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *reads = NULL;
+    QDict *info;
+
+    g_assert_cmphex(handshake(m->qts, 4, 1), ==, MAGIC);
+    info = driver_info(m->qts);
+    g_assert_cmpstr(qdict_get_str(info, "product-name"), ==,
+                    "xenserver-windows-v7.0+");
+    qobject_unref(info);
+    g_assert_cmphex(handshake(m->qts, 5, 1), ==, MAGIC);
+    g_assert_cmphex(handshake(m->qts, 3, 1), ==, MAGIC);
+    reads = store_reads(st);
+    g_assert_cmpstr(reads, ==, "READ /mh/driver-blacklist/linux/1\n");
     machine_stop(m);
     store_stop(st);
 }
@@ -1706,6 +1728,8 @@ int main(int argc, char **argv)
     add_xenstore_func("/xen-platform/handshake/build-before-product",
                       test_build_before_product);
     add_xenstore_func("/xen-platform/blacklist/products", test_blacklist);
+    add_xenstore_func("/xen-platform/blacklist/no-path",
+                      test_blacklist_no_path);
     add_xenstore_func("/xen-platform/blacklist/failing-store",
                       test_blacklist_failing_store);
     add_xenstore_func("/xen-platform/blacklist/sticky",

@@ -1,5 +1,5 @@
 /*
- * A minimal xenstore wire-protocol peer for qtests
+ * A xenstore wire-protocol peer for qtests, serving QEMU's own xenstore
  *
  * Copyright (c) 2026 The xen-platform contributors
  *
@@ -12,20 +12,30 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include "hw/xen/interface/io/xs_wire.h"
+
+/*
+ * The store is QEMU's own, the one KVM's Xen emulation serves to guests
+ * (hw/i386/kvm/xenstore_impl.c), built into the test as
+ * tests/unit/test-xs-node.c builds it; this file adds the socket side of
+ * xenstored's wire protocol, as a dom0 client sees it, and the faults a
+ * test needs.
+ */
+#define __XEN_PUBLIC_XEN_H__
+typedef unsigned long xen_pfn_t;
+#include "hw/i386/kvm/xenstore_impl.c"
 
 #include "xenstore-peer.h"
 
-/* Where a relative path of a dom0 (socket) client lives. */
-#define XS_PEER_HOME "/local/domain/0"
+/* Every socket client is dom0, as with xenstored */
+#define XS_PEER_DOMID 0
 
-typedef struct XsWatch {
+typedef struct XsPeerWatch {
     char *path;         /* as the client registered it */
-    char *abs;          /* absolute path, or a special "@..." name */
     char *token;
-} XsWatch;
+} XsPeerWatch;
 
 typedef struct XsConn {
+    XsPeer *peer;
     int fd;
 
     /* Only touched by the peer thread. */
@@ -34,11 +44,13 @@ typedef struct XsConn {
     bool eof;
 
     /* Protected by XsPeer.lock. */
-    GPtrArray *watches;
+    GPtrArray *watches;     /* XsPeerWatch */
+    GByteArray *held;       /* events of a new watch, sent after its OK */
+    bool holding;
 
     /*
      * Protected by write_lock, which any thread sending on the connection
-     * holds (the peer thread for replies, whichever thread changed the tree
+     * holds (the peer thread for replies, whichever thread changed the store
      * for watch events).  Taken after XsPeer.lock, never before it.
      */
     GMutex write_lock;
@@ -53,7 +65,7 @@ struct XsPeer {
     GThread *thread;
 
     GMutex lock;        /* protects everything below */
-    GHashTable *nodes;  /* absolute path -> GBytes value */
+    XenstoreImplState *store;
     GString *log;
     GPtrArray *conns;   /* XsConn; changed only by the peer thread */
     bool failing;
@@ -61,12 +73,11 @@ struct XsPeer {
     unsigned connections;
 };
 
-static void xs_watch_free(gpointer opaque)
+static void xs_peer_watch_free(gpointer opaque)
 {
-    XsWatch *w = opaque;
+    XsPeerWatch *w = opaque;
 
     g_free(w->path);
-    g_free(w->abs);
     g_free(w->token);
     g_free(w);
 }
@@ -80,53 +91,6 @@ static void xs_peer_wake(XsPeer *p)
         r = write(p->wake_fds[1], &byte, 1);
     } while (r < 0 && errno == EINTR);
     /* EAGAIN: the pipe is full, so the thread is woken anyway */
-}
-
-/*
- * Paths
- */
-
-/* Absolute form of @path, or NULL if it is not valid. */
-static char *xs_path_abs(const char *path)
-{
-    size_t len = strlen(path);
-
-    if (!len || len > XENSTORE_ABS_PATH_MAX) {
-        return NULL;
-    }
-    if (path[0] == '@') {
-        return g_strdup(path);
-    }
-    if (path[0] != '/') {
-        if (len > XENSTORE_REL_PATH_MAX) {
-            return NULL;
-        }
-        return g_strconcat(XS_PEER_HOME "/", path, NULL);
-    }
-    /* Drop trailing slashes, but "/" stays "/" */
-    while (len > 1 && path[len - 1] == '/') {
-        len--;
-    }
-    return g_strndup(path, len);
-}
-
-/* Is @node @base itself or below it? */
-static bool xs_path_below(const char *node, const char *base)
-{
-    size_t len = strlen(base);
-
-    if (!strcmp(base, "/")) {
-        return node[0] == '/';
-    }
-    return !strncmp(node, base, len) && (!node[len] || node[len] == '/');
-}
-
-/* The parent of the absolute path @abs, which is not "/". */
-static char *xs_path_parent(const char *abs)
-{
-    const char *slash = strrchr(abs, '/');
-
-    return slash == abs ? g_strdup("/") : g_strndup(abs, slash - abs);
 }
 
 /*
@@ -215,98 +179,33 @@ static void xs_conn_send_event(XsPeer *p, XsConn *c, const char *path,
 }
 
 /*
- * The tree and its watches, all with XsPeer.lock held
+ * Watches, with XsPeer.lock held: the store calls this when a watched node
+ * changes, with the path to report (relative if the watch was)
  */
-
-/* The path a watch event for the change of @abs reports to @w's owner. */
-static const char *xs_watch_event_path(XsWatch *w, const char *abs)
+static void xs_peer_watch_fired(void *opaque, const char *path,
+                                const char *token)
 {
-    if (w->path[0] != '/' && w->path[0] != '@' &&
-        g_str_has_prefix(abs, XS_PEER_HOME "/")) {
-        return abs + strlen(XS_PEER_HOME "/");
+    XsConn *c = opaque;
+    size_t plen = strlen(path) + 1;
+    size_t tlen = strlen(token) + 1;
+
+    if (c->holding) {
+        g_byte_array_append(c->held, (const guint8 *)path, plen);
+        g_byte_array_append(c->held, (const guint8 *)token, tlen);
+        return;
     }
-    return abs;
+    xs_conn_send_event(c->peer, c, path, token);
 }
 
-/*
- * Fire the watches on @abs and its ancestors; with @removed also those on
- * nodes below @abs, which report their own path, as xenstored does.
- */
-static void xs_peer_fire(XsPeer *p, const char *abs, bool removed)
+static void xs_conn_unwatch_all(XsPeer *p, XsConn *c)
 {
-    for (guint i = 0; i < p->conns->len; i++) {
-        XsConn *c = g_ptr_array_index(p->conns, i);
+    for (guint i = 0; i < c->watches->len; i++) {
+        XsPeerWatch *w = g_ptr_array_index(c->watches, i);
 
-        for (guint j = 0; j < c->watches->len; j++) {
-            XsWatch *w = g_ptr_array_index(c->watches, j);
-
-            if (xs_path_below(abs, w->abs)) {
-                xs_conn_send_event(p, c, xs_watch_event_path(w, abs),
-                                   w->token);
-            } else if (removed && xs_path_below(w->abs, abs)) {
-                xs_conn_send_event(p, c, w->path, w->token);
-            }
-        }
+        xs_impl_unwatch(p->store, XS_PEER_DOMID, w->path, w->token,
+                        xs_peer_watch_fired, c);
     }
-}
-
-/* Store @value at the absolute path @abs, creating missing parents. */
-static void xs_peer_store(XsPeer *p, const char *abs, const void *value,
-                          size_t len)
-{
-    g_autofree char *parent = NULL;
-
-    if (strcmp(abs, "/")) {
-        parent = xs_path_parent(abs);
-        if (!g_hash_table_contains(p->nodes, parent)) {
-            xs_peer_store(p, parent, "", 0);
-        }
-    }
-    g_hash_table_insert(p->nodes, g_strdup(abs), g_bytes_new(value, len));
-}
-
-static gboolean xs_node_is_below(gpointer key, gpointer value,
-                                 gpointer opaque)
-{
-    return xs_path_below(key, opaque);
-}
-
-/* Remove @abs (not "/") and everything below it. */
-static void xs_peer_remove(XsPeer *p, const char *abs)
-{
-    g_hash_table_foreach_remove(p->nodes, xs_node_is_below, (gpointer)abs);
-}
-
-static gint xs_name_compare(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The names of the children of @abs, each NUL-terminated, sorted. */
-static GByteArray *xs_peer_children(XsPeer *p, const char *abs)
-{
-    g_autoptr(GPtrArray) names = g_ptr_array_new();
-    GByteArray *out = g_byte_array_new();
-    size_t len = strcmp(abs, "/") ? strlen(abs) : 0;
-    GHashTableIter iter;
-    gpointer key;
-
-    g_hash_table_iter_init(&iter, p->nodes);
-    while (g_hash_table_iter_next(&iter, &key, NULL)) {
-        const char *node = key;
-
-        if (!strncmp(node, abs, len) && node[len] == '/' && node[len + 1] &&
-            !strchr(node + len + 1, '/')) {
-            g_ptr_array_add(names, (gpointer)(node + len + 1));
-        }
-    }
-    g_ptr_array_sort(names, xs_name_compare);
-    for (guint i = 0; i < names->len; i++) {
-        const char *name = g_ptr_array_index(names, i);
-
-        g_byte_array_append(out, (const guint8 *)name, strlen(name) + 1);
-    }
-    return out;
+    g_ptr_array_set_size(c->watches, 0);
 }
 
 /*
@@ -351,6 +250,33 @@ static bool xs_is_number(const char *s)
     return true;
 }
 
+static void xs_conn_send_errno(XsPeer *p, XsConn *c,
+                               const struct xsd_sockmsg *req, int err)
+{
+    const char *name = "EIO";
+
+    for (unsigned i = 0; i < ARRAY_SIZE(xsd_errors); i++) {
+        if (xsd_errors[i].errnum == err) {
+            name = xsd_errors[i].errstring;
+            break;
+        }
+    }
+    xs_conn_send_error(p, c, req, name);
+}
+
+/* Send the strings of @items, each NUL-terminated, as the reply. */
+static void xs_conn_send_list(XsPeer *p, XsConn *c,
+                              const struct xsd_sockmsg *req, GList *items)
+{
+    g_autoptr(GByteArray) out = g_byte_array_new();
+
+    for (GList *l = items; l; l = l->next) {
+        g_byte_array_append(out, l->data, strlen(l->data) + 1);
+    }
+    xs_conn_send(p, c, req->type, req->req_id, req->tx_id, out->data,
+                 out->len);
+}
+
 /* Handle one complete request, with XsPeer.lock held. */
 static void xs_peer_handle(XsPeer *p, XsConn *c,
                            const struct xsd_sockmsg *req,
@@ -358,8 +284,10 @@ static void xs_peer_handle(XsPeer *p, XsConn *c,
 {
     g_autofree char *arg0 = xs_payload_string(data, req->len, 0);
     g_autofree char *arg1 = xs_payload_string(data, req->len, 1);
-    g_autofree char *abs = NULL;
-    GBytes *value;
+    XenstoreImplState *s = p->store;
+    unsigned int dom = XS_PEER_DOMID;
+    xs_transaction_t tx = req->tx_id;
+    int err = 0;
 
     switch (req->type) {
     case XS_READ:
@@ -374,184 +302,185 @@ static void xs_peer_handle(XsPeer *p, XsConn *c,
         xs_conn_send_error(p, c, req, "EIO");
         return;
     }
+    if (!arg0 && req->type != XS_TRANSACTION_START &&
+        req->type != XS_RESET_WATCHES && req->type != XS_CONTROL) {
+        xs_conn_send_error(p, c, req, "EINVAL");
+        return;
+    }
 
     switch (req->type) {
-    case XS_READ:
-    case XS_WRITE:
-    case XS_MKDIR:
-    case XS_RM:
-    case XS_DIRECTORY:
-    case XS_GET_PERMS:
-    case XS_SET_PERMS:
-    case XS_WATCH:
-    case XS_UNWATCH:
-        abs = arg0 ? xs_path_abs(arg0) : NULL;
-        if (!abs || (abs[0] == '@' && req->type != XS_WATCH &&
-                     req->type != XS_UNWATCH)) {
-            xs_conn_send_error(p, c, req, "EINVAL");
+    case XS_READ: {
+        g_autoptr(GByteArray) value = g_byte_array_new();
+
+        err = xs_impl_read(s, dom, tx, arg0, value);
+        if (!err) {
+            xs_conn_send(p, c, XS_READ, req->req_id, req->tx_id,
+                         value->data, value->len);
             return;
         }
         break;
     }
 
-    switch (req->type) {
-    case XS_READ:
-        value = g_hash_table_lookup(p->nodes, abs);
-        if (!value) {
-            xs_conn_send_error(p, c, req, "ENOENT");
-            return;
-        }
-        xs_conn_send(p, c, XS_READ, req->req_id, req->tx_id,
-                     g_bytes_get_data(value, NULL), g_bytes_get_size(value));
-        return;
-
     case XS_WRITE: {
         /* "path\0" and then the value, which has no NUL of its own */
         const uint8_t *nul = memchr(data, 0, req->len);
-        uint32_t off;
+        g_autoptr(GByteArray) value = g_byte_array_new();
 
         if (!nul) {
-            xs_conn_send_error(p, c, req, "EINVAL");
-            return;
+            err = EINVAL;
+            break;
         }
-        off = nul - data + 1;
-        xs_peer_store(p, abs, data + off, req->len - off);
-        xs_conn_send_string(p, c, req, "OK");
-        xs_peer_fire(p, abs, false);
-        return;
+        g_byte_array_append(value, nul + 1, req->len - (nul + 1 - data));
+        err = xs_impl_write(s, dom, tx, arg0, value);
+        break;
     }
 
-    case XS_MKDIR:
-        if (g_hash_table_contains(p->nodes, abs)) {
-            xs_conn_send_string(p, c, req, "OK");
-            return;
-        }
-        xs_peer_store(p, abs, "", 0);
-        xs_conn_send_string(p, c, req, "OK");
-        xs_peer_fire(p, abs, false);
-        return;
+    case XS_MKDIR: {
+        g_autoptr(GByteArray) value = g_byte_array_new();
 
-    case XS_RM: {
-        g_autofree char *parent = NULL;
-
-        if (!strcmp(abs, "/")) {
-            xs_conn_send_error(p, c, req, "EINVAL");
-            return;
+        err = xs_impl_read(s, dom, tx, arg0, value);
+        if (err == ENOENT) {
+            err = xs_impl_write(s, dom, tx, arg0, value);
         }
-        if (!g_hash_table_contains(p->nodes, abs)) {
-            /* As xenstored: fine if only the node itself is missing */
-            parent = xs_path_parent(abs);
-            if (g_hash_table_contains(p->nodes, parent)) {
-                xs_conn_send_string(p, c, req, "OK");
-            } else {
-                xs_conn_send_error(p, c, req, "ENOENT");
-            }
-            return;
-        }
-        xs_peer_remove(p, abs);
-        xs_conn_send_string(p, c, req, "OK");
-        xs_peer_fire(p, abs, true);
-        return;
+        break;
     }
+
+    case XS_RM:
+        err = xs_impl_rm(s, dom, tx, arg0);
+        break;
 
     case XS_DIRECTORY: {
-        g_autoptr(GByteArray) names = NULL;
+        GList *items = NULL;
+        uint64_t gencnt;
 
-        if (!g_hash_table_contains(p->nodes, abs)) {
-            xs_conn_send_error(p, c, req, "ENOENT");
+        err = xs_impl_directory(s, dom, tx, arg0, &gencnt, &items);
+        if (!err) {
+            xs_conn_send_list(p, c, req, items);
+        }
+        g_list_free_full(items, g_free);
+        if (!err) {
             return;
         }
-        names = xs_peer_children(p, abs);
-        xs_conn_send(p, c, XS_DIRECTORY, req->req_id, req->tx_id,
-                     names->data, names->len);
-        return;
+        break;
     }
 
-    case XS_GET_PERMS:
-    case XS_SET_PERMS:
-        if (!g_hash_table_contains(p->nodes, abs)) {
-            xs_conn_send_error(p, c, req, "ENOENT");
+    case XS_GET_PERMS: {
+        GList *perms = NULL;
+
+        err = xs_impl_get_perms(s, dom, tx, arg0, &perms);
+        if (!err) {
+            xs_conn_send_list(p, c, req, perms);
+        }
+        g_list_free_full(perms, g_free);
+        if (!err) {
             return;
         }
-        if (req->type == XS_GET_PERMS) {
-            xs_conn_send_string(p, c, req, "n0");
-            return;
+        break;
+    }
+
+    case XS_SET_PERMS: {
+        GList *perms = NULL;
+        char *perm;
+
+        for (unsigned i = 1; (perm = xs_payload_string(data, req->len, i));
+             i++) {
+            perms = g_list_append(perms, perm);
         }
-        xs_conn_send_string(p, c, req, "OK");
-        xs_peer_fire(p, abs, false);
-        return;
+        err = xs_impl_set_perms(s, dom, tx, arg0, perms);
+        g_list_free_full(perms, g_free);
+        break;
+    }
 
-    case XS_WATCH: {
-        XsWatch *w;
-
+    case XS_WATCH:
         if (!arg1) {
-            xs_conn_send_error(p, c, req, "EINVAL");
+            err = EINVAL;
+            break;
+        }
+        /* the store fires a new watch at once: after the OK, as xenstored */
+        c->holding = true;
+        err = xs_impl_watch(s, dom, arg0, arg1, xs_peer_watch_fired, c);
+        c->holding = false;
+        if (!err) {
+            XsPeerWatch *w = g_new0(XsPeerWatch, 1);
+            g_autoptr(GByteArray) held = c->held;
+
+            w->path = g_strdup(arg0);
+            w->token = g_strdup(arg1);
+            g_ptr_array_add(c->watches, w);
+            xs_conn_send_string(p, c, req, "OK");
+            c->held = g_byte_array_new();
+            for (guint off = 0; off < held->len;) {
+                const char *path = (const char *)held->data + off;
+                const char *token = path + strlen(path) + 1;
+
+                xs_conn_send_event(p, c, path, token);
+                off = token + strlen(token) + 1 - (const char *)held->data;
+            }
             return;
         }
-        for (guint i = 0; i < c->watches->len; i++) {
-            w = g_ptr_array_index(c->watches, i);
-            if (!strcmp(w->path, arg0) && !strcmp(w->token, arg1)) {
-                xs_conn_send_error(p, c, req, "EEXIST");
-                return;
-            }
-        }
-        w = g_new0(XsWatch, 1);
-        w->path = g_strdup(arg0);
-        w->abs = g_steal_pointer(&abs);
-        w->token = g_strdup(arg1);
-        g_ptr_array_add(c->watches, w);
-        xs_conn_send_string(p, c, req, "OK");
-        /* xenstored fires every new watch once at once */
-        xs_conn_send_event(p, c, w->path, w->token);
-        return;
-    }
+        g_byte_array_set_size(c->held, 0);
+        break;
 
     case XS_UNWATCH:
         if (!arg1) {
-            xs_conn_send_error(p, c, req, "EINVAL");
-            return;
+            err = EINVAL;
+            break;
         }
-        for (guint i = 0; i < c->watches->len; i++) {
-            XsWatch *w = g_ptr_array_index(c->watches, i);
+        err = xs_impl_unwatch(s, dom, arg0, arg1, xs_peer_watch_fired, c);
+        for (guint i = 0; !err && i < c->watches->len; i++) {
+            XsPeerWatch *w = g_ptr_array_index(c->watches, i);
 
             if (!strcmp(w->path, arg0) && !strcmp(w->token, arg1)) {
                 g_ptr_array_remove_index(c->watches, i);
-                xs_conn_send_string(p, c, req, "OK");
-                return;
+                break;
             }
         }
-        xs_conn_send_error(p, c, req, "ENOENT");
-        return;
+        break;
 
     case XS_GET_DOMAIN_PATH: {
         g_autofree char *path = NULL;
 
-        if (!arg0 || !xs_is_number(arg0)) {
-            xs_conn_send_error(p, c, req, "EINVAL");
-            return;
+        if (!xs_is_number(arg0)) {
+            err = EINVAL;
+            break;
         }
         path = g_strdup_printf("/local/domain/%s", arg0);
         xs_conn_send_string(p, c, req, path);
         return;
     }
 
-    case XS_TRANSACTION_START:
-        xs_conn_send_string(p, c, req, "1");
-        return;
+    case XS_TRANSACTION_START: {
+        g_autofree char *id = NULL;
+
+        err = xs_impl_transaction_start(s, dom, &tx);
+        if (!err) {
+            id = g_strdup_printf("%u", tx);
+            xs_conn_send_string(p, c, req, id);
+            return;
+        }
+        break;
+    }
 
     case XS_TRANSACTION_END:
+        err = xs_impl_transaction_end(s, dom, tx, !strcmp(arg0, "T"));
+        break;
+
     case XS_CONTROL:
-        xs_conn_send_string(p, c, req, "OK");
-        return;
+        break;
 
     case XS_RESET_WATCHES:
-        g_ptr_array_set_size(c->watches, 0);
-        xs_conn_send_string(p, c, req, "OK");
-        return;
+        xs_conn_unwatch_all(p, c);
+        break;
 
     default:
-        xs_conn_send_error(p, c, req, "ENOSYS");
-        return;
+        err = ENOSYS;
+        break;
+    }
+
+    if (err) {
+        xs_conn_send_errno(p, c, req, err);
+    } else {
+        xs_conn_send_string(p, c, req, "OK");
     }
 }
 
@@ -605,11 +534,13 @@ static void xs_conn_read(XsPeer *p, XsConn *c)
     xs_conn_process(p, c);
 }
 
-static void xs_conn_free(XsConn *c)
+static void xs_conn_free(XsPeer *p, XsConn *c)
 {
+    xs_conn_unwatch_all(p, c);
     close(c->fd);
     g_byte_array_unref(c->in);
     g_byte_array_unref(c->out);
+    g_byte_array_unref(c->held);
     g_ptr_array_unref(c->watches);
     g_mutex_clear(&c->write_lock);
     g_free(c);
@@ -629,10 +560,12 @@ static void xs_peer_accept(XsPeer *p)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 
     c = g_new0(XsConn, 1);
+    c->peer = p;
     c->fd = fd;
     c->in = g_byte_array_new();
     c->out = g_byte_array_new();
-    c->watches = g_ptr_array_new_with_free_func(xs_watch_free);
+    c->held = g_byte_array_new();
+    c->watches = g_ptr_array_new_with_free_func(xs_peer_watch_free);
     g_mutex_init(&c->write_lock);
 
     g_mutex_lock(&p->lock);
@@ -718,7 +651,7 @@ static gpointer xs_peer_thread(gpointer opaque)
             g_mutex_unlock(&c->write_lock);
             if (done) {
                 g_ptr_array_remove_index(p->conns, i);
-                xs_conn_free(c);
+                xs_conn_free(p, c);
             }
         }
         g_mutex_unlock(&p->lock);
@@ -730,7 +663,8 @@ static gpointer xs_peer_thread(gpointer opaque)
 
     g_mutex_lock(&p->lock);
     while (p->conns->len) {
-        xs_conn_free(g_ptr_array_steal_index(p->conns, p->conns->len - 1));
+        xs_conn_free(p, g_ptr_array_steal_index(p->conns,
+                                        p->conns->len - 1));
     }
     g_mutex_unlock(&p->lock);
     close(p->listen_fd);
@@ -752,12 +686,10 @@ XsPeer *xs_peer_start(const char *socket_path)
     memcpy(addr.sun_path, socket_path, strlen(socket_path) + 1);
 
     p->socket_path = g_strdup(socket_path);
-    p->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                     (GDestroyNotify)g_bytes_unref);
+    p->store = xs_impl_create(XS_PEER_DOMID);
     p->log = g_string_new("");
     p->conns = g_ptr_array_new();
     g_mutex_init(&p->lock);
-    g_hash_table_insert(p->nodes, g_strdup("/"), g_bytes_new("", 0));
 
     if (!g_unix_open_pipe(p->wake_fds, FD_CLOEXEC, &err)) {
         g_error("xs_peer_start: pipe: %s", err->message);
@@ -797,7 +729,7 @@ void xs_peer_stop(XsPeer *p)
     unlink(p->socket_path);
     g_ptr_array_unref(p->conns);
     g_string_free(p->log, true);
-    g_hash_table_unref(p->nodes);
+    /* The store has no destructor: a test process lives briefly */
     g_mutex_clear(&p->lock);
     g_free(p->socket_path);
     g_free(p);
@@ -805,28 +737,23 @@ void xs_peer_stop(XsPeer *p)
 
 void xs_peer_write(XsPeer *p, const char *path, const char *value)
 {
-    g_autofree char *abs = xs_path_abs(path);
+    g_autoptr(GByteArray) data = g_byte_array_new();
 
-    g_assert(abs);
+    g_byte_array_append(data, (const guint8 *)value, strlen(value));
     g_mutex_lock(&p->lock);
-    if (abs[0] != '@') {
-        xs_peer_store(p, abs, value, strlen(value));
-    }
-    xs_peer_fire(p, abs, false);
+    g_assert_cmpint(xs_impl_write(p->store, XS_PEER_DOMID, XBT_NULL, path,
+                                  data), ==, 0);
     g_mutex_unlock(&p->lock);
 }
 
 void xs_peer_rm(XsPeer *p, const char *path)
 {
-    g_autofree char *abs = xs_path_abs(path);
+    int err;
 
-    g_assert(abs && abs[0] == '/' && strcmp(abs, "/"));
     g_mutex_lock(&p->lock);
-    if (g_hash_table_contains(p->nodes, abs)) {
-        xs_peer_remove(p, abs);
-        xs_peer_fire(p, abs, true);
-    }
+    err = xs_impl_rm(p->store, XS_PEER_DOMID, XBT_NULL, path);
     g_mutex_unlock(&p->lock);
+    g_assert(!err || err == ENOENT);
 }
 
 void xs_peer_set_failing(XsPeer *p, bool failing)

@@ -1,12 +1,14 @@
 /*
- * A minimal xenstore wire-protocol peer for qtests
+ * A xenstore wire-protocol peer for qtests
  *
  * There is no Xen hypervisor on a test machine, and xenstored does not run
  * without one, so tests that start QEMU with libxenstore pointed at a unix
  * socket (XENSTORED_PATH) serve that socket themselves with this peer, the
- * way the vhost-user tests carry their own backend.  The peer keeps an
- * in-memory tree of nodes, runs in a thread of the test process and accepts
- * any number of connections.
+ * way the vhost-user tests carry their own backend.  The store is QEMU's
+ * own (hw/i386/kvm/xenstore_impl.c, as KVM's Xen emulation serves it to
+ * guests); the peer runs in a thread of the test process, accepts any
+ * number of connections, all of them dom0, and adds what a real xenstored
+ * cannot do for a test: fail on request and log what was asked.
  *
  * Copyright (c) 2026 The xen-platform contributors
  *
@@ -21,8 +23,8 @@ typedef struct XsPeer XsPeer;
 /*
  * Bind and listen on @socket_path (a stale file there is removed first),
  * then serve it in a thread of its own until xs_peer_stop().  Connections
- * may come one after another or at the same time.  The tree starts out
- * holding only "/".
+ * may come one after another or at the same time.  The store starts out
+ * as xs_impl_create() makes it.
  */
 XsPeer *xs_peer_start(const char *socket_path);
 
@@ -34,11 +36,9 @@ XsPeer *xs_peer_start(const char *socket_path);
 void xs_peer_stop(XsPeer *p);
 
 /*
- * Create or overwrite the node @path with @value, creating missing parent
- * nodes with an empty value, and fire the watches on @path and on its
- * ancestors.  A relative @path is taken below /local/domain/0 as xenstored
- * does for dom0.  A @path starting with '@' (such as "@releaseDomain") is
- * not stored: only the watches on exactly that name fire.
+ * Create or overwrite the node @path with @value, as dom0 does, creating
+ * missing parent nodes, and fire the watches on @path and on its
+ * ancestors.  A relative @path is taken below /local/domain/0.
  */
 void xs_peer_write(XsPeer *p, const char *path, const char *value);
 
