@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qemu_harness import Qemu, XenstorePeer  # noqa: E402
+from qemu_harness import Qemu, XenstorePeer, platform_device  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -148,7 +148,8 @@ def handshakes(base, patched, tmp, rows):
                 peer = XenstorePeer(path, {})
                 peer.start()
                 os.environ["XENSTORED_PATH"] = path
-            q = Qemu(binary, d, ["-device", "xen-platform,addr=3"], trace=())
+            q = Qemu(binary, d, ["-device", platform_device(binary)],
+                     trace=())
             t0 = time.monotonic()
             for i in range(n):
                 q.io("outw 0x12 0x3")
@@ -182,7 +183,7 @@ def handshakes(base, patched, tmp, rows):
 
 
 def unplug(base, patched, tmp, rows):
-    args = ["-device", "xen-platform,addr=3"]
+    args = []
     for i in range(8):
         args += ["-netdev", "user,id=n%d" % i,
                  "-device", "e1000,netdev=n%d,addr=%d" % (i, 4 + i)]
@@ -197,7 +198,8 @@ def unplug(base, patched, tmp, rows):
         samples = []
         for _ in range(RUNS):
             d = tempfile.mkdtemp(dir=tmp)
-            q = Qemu(binary, d, args, trace=())
+            q = Qemu(binary, d, ["-device", platform_device(binary)] + args,
+                     trace=())
             q.command("query-status")
             t0 = time.monotonic()
             q.io("outw 0x10 0x3")

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from qemu_harness import Qemu
+from qemu_harness import Qemu, platform_device
 
 # Per base: the machine types checked, and for the migrations the newest
 # one and an older one with whether a handshaked driver's state is sent
@@ -41,12 +41,13 @@ MIGRATION_MACHINES = {
 
 def migrate(src_bin, dst_bin, handshake, machine):
     tmp = tempfile.mkdtemp(prefix="xen-platform-compat-")
-    dev = ["-machine", machine, "-device", "xen-platform,addr=3"]
-    src = Qemu(src_bin, tmp, dev, name="src")
+    dev = ["-machine", machine, "-device"]
+    src = Qemu(src_bin, tmp, dev + [platform_device(src_bin)], name="src")
     if handshake:
         src.io("outw 0x12 0x3")         # product: linux
         src.io("outl 0x10 0x7")         # build 7
-    dst = Qemu(dst_bin, tmp, dev + ["-incoming", "defer"], name="dst")
+    dst = Qemu(dst_bin, tmp, dev + [platform_device(dst_bin),
+                                    "-incoming", "defer"], name="dst")
     uri = "unix:" + os.path.join(tmp, "mig")
     dst.command("migrate-incoming", uri=uri, **{"exit-on-error": False})
     src.command("migrate", uri=uri)
@@ -65,7 +66,8 @@ def migrate(src_bin, dst_bin, handshake, machine):
 def config_space(binary, device):
     """The 256 bytes of config space a guest reads at slot 3, after reset."""
     tmp = tempfile.mkdtemp(prefix="xen-platform-compat-")
-    vm = Qemu(binary, tmp, ["-device", device + ",addr=3"], name="cfg")
+    dev = platform_device(binary, device + ",addr=3")
+    vm = Qemu(binary, tmp, ["-device", dev], name="cfg")
     data = bytearray()
     for reg in range(0, 256, 4):
         vm.io("outl 0xcf8 0x%x" % (0x80000000 | 3 << 11 | reg))

@@ -72,7 +72,7 @@ def demo(binary, tmp, cleanup):
     print("   toolstack: xenstore-write /mh/driver-blacklist/"
           "xensource-windows/42 \"\"")
     qemu = Qemu(binary, tmp, trace=TRACE, args=[
-        "-device", "xen-platform,addr=3",
+        "-device", "xen-platform,addr=3,x-allow-no-xen=on",
         "-drive", "if=none,id=hd0,driver=null-co",
         "-drive", "if=none,id=hd1,driver=null-co",
         "-drive", "if=none,id=cd0,driver=null-co,media=cdrom",

@@ -76,6 +76,20 @@ XS_READ, XS_GET_PERMS, XS_WATCH, XS_UNWATCH = 2, 3, 4, 5
 XS_GET_DOMAIN_PATH, XS_ERROR, XS_WATCH_EVENT = 10, 16, 15
 
 
+_NO_XEN = {}
+
+
+def platform_device(binary, dev="xen-platform,addr=3"):
+    """The -device argument for the platform device on @binary: without Xen
+    the series' device realizes only with x-allow-no-xen=on, which the
+    unpatched base (the measurement baseline) does not know."""
+    if binary not in _NO_XEN:
+        out = subprocess.run([binary, "-device", "xen-platform,help"],
+                             capture_output=True, text=True, timeout=30)
+        _NO_XEN[binary] = "x-allow-no-xen" in out.stdout + out.stderr
+    return dev + (",x-allow-no-xen=on" if _NO_XEN[binary] else "")
+
+
 class XenstorePeer(threading.Thread):
     """Just enough of the xenstore wire protocol for QEMU's libxenstore:
     reads, watches, domain paths. Records every path read."""

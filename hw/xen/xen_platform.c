@@ -43,7 +43,6 @@
 #include "hw/xen/xen.h"
 #include "hw/xen/xen_platform.h"
 #include "migration/vmstate.h"
-#include "system/qtest.h"
 #include "trace.h"
 
 #define XEN_PLATFORM_ID_DEFAULT     UINT32_MAX  /* take the class's value */
@@ -190,7 +189,7 @@ static void xen_platform_realize(PCIDevice *dev, Error **errp)
 
     bool ambiguous = false;
 
-    if (xen_mode == XEN_DISABLED && !qtest_enabled() && !s->allow_no_xen) {
+    if (xen_mode == XEN_DISABLED && !s->allow_no_xen) {
         error_setg(errp, "requires a Xen guest");
         return;
     }

@@ -481,7 +481,7 @@ class QtestQemu(Qemu):
         ls.settimeout(TIMEOUT)
         env = dict(os.environ, XENSTORED_PATH=daemon.sock)
         try:
-            super().__init__(tmp, "qtest", device,
+            super().__init__(tmp, "qtest", device + ",x-allow-no-xen=on",
                              ["-qtest", "unix:" + path, "-qtest-log",
                               os.path.join(tmp, "qtest.log")] + list(extra),
                              env=env)

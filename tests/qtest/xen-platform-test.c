@@ -28,6 +28,8 @@
 #define MAGIC           0x49d2
 #define MAGIC_BLACKLISTED 0xd249
 #define PLATFORM_SLOT   3
+/* Without Xen the device realizes only when asked to */
+#define NO_XEN          "-global xen-platform.x-allow-no-xen=on"
 #define LOG_BURST       8192    /* the tests' log-burst, the smallest */
 /* What a 99-byte log line costs: "xen-platform: " prefix, text, newline */
 #define LINE_COST       (14 + 99 + 1)
@@ -55,8 +57,8 @@ static Machine *machine_start(const char *device, const char *extra)
     fd = g_file_open_tmp("xen-platform-log-XXXXXX", &m->logfile, NULL);
     g_assert(fd >= 0);
     close(fd);
-    m->qts = qtest_initf("-machine pc -nodefaults -d guest_errors -D %s "
-                         "-device %s,addr=%d %s", m->logfile, device,
+    m->qts = qtest_initf("-machine pc -nodefaults " NO_XEN " -d guest_errors "
+                         "-D %s -device %s,addr=%d %s", m->logfile, device,
                          PLATFORM_SLOT, extra ? extra : "");
     m->bus = qpci_new_pc(m->qts, NULL);
     m->dev = qpci_device_find(m->bus, QPCI_DEVFN(PLATFORM_SLOT, 0));
@@ -147,7 +149,8 @@ static void log_line(QTestState *qts, const char *line)
 static char *start_fails(const char *args)
 {
     g_autofree char *cmd = g_strdup_printf("%s -machine pc -nodefaults "
-                                           "-accel qtest -display none %s",
+                                           NO_XEN " -accel qtest "
+                                           "-display none %s",
                                            g_getenv("QTEST_QEMU_BINARY"),
                                            args);
     g_auto(GStrv) argv = NULL;
@@ -293,6 +296,26 @@ static void test_capability(void)
     machine_stop(m);
 }
 
+/* Without Xen, and without x-allow-no-xen, the device does not realize */
+static void test_needs_xen(void)
+{
+    g_autofree char *cmd = g_strdup_printf("%s -machine pc -nodefaults "
+                                           "-accel qtest -display none "
+                                           "-device xen-platform",
+                                           g_getenv("QTEST_QEMU_BINARY"));
+    g_auto(GStrv) argv = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    g_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                          NULL, &err, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), !=, 0);
+    g_assert_nonnull(strstr(err, "-device xen-platform: requires a Xen "
+                            "guest"));
+}
+
 static void test_single_owner(void)
 {
     static const char *pairs[] = {
@@ -312,7 +335,7 @@ static void test_single_owner(void)
 
 static void test_hotplug_refused(void)
 {
-    QTestState *qts = qtest_init("-machine pc -nodefaults "
+    QTestState *qts = qtest_init("-machine pc -nodefaults " NO_XEN " "
                                  "-device xen-platform,id=xp,addr=3");
     QDict *rsp;
 
@@ -1104,8 +1127,8 @@ static QTestState *migrate(QTestState *from, const char *device,
     QDict *rsp;
     const char *status;
 
-    to = qtest_initf("-machine pc -nodefaults -device %s,addr=%d %s "
-                     "-incoming defer", device, PLATFORM_SLOT,
+    to = qtest_initf("-machine pc -nodefaults " NO_XEN " -device %s,addr=%d "
+                     "%s -incoming defer", device, PLATFORM_SLOT,
                      extra ? extra : "");
     qtest_qmp_assert_success(to, "{'execute': 'migrate-incoming', "
                              "'arguments': {'uri': %s, "
@@ -1224,8 +1247,9 @@ static void test_migrate_corrupt_stream(void)
     stl_be_p(p, 0xffffffff);
     g_assert(g_file_set_contents(file, data, len, NULL));
 
-    to = qtest_initf("-machine pc -nodefaults -device xen-platform,addr=%d "
-                     "-incoming defer", PLATFORM_SLOT);
+    to = qtest_initf("-machine pc -nodefaults " NO_XEN " "
+                     "-device xen-platform,addr=%d -incoming defer",
+                     PLATFORM_SLOT);
     qtest_qmp_assert_success(to, "{'execute': 'migrate-incoming', "
                              "'arguments': {'uri': %s, "
                              "'exit-on-error': false}}", uri);
@@ -1499,8 +1523,9 @@ static QTestState *migrate_edited(QTestState *from, const char *extra,
     edit(p + strlen("platform/log") + 4);
     g_assert(g_file_set_contents(file, data, len, NULL));
 
-    to = qtest_initf("-machine pc -nodefaults -device xen-platform,addr=%d "
-                     "-d guest_errors %s -incoming %s", PLATFORM_SLOT,
+    to = qtest_initf("-machine pc -nodefaults " NO_XEN " "
+                     "-device xen-platform,addr=%d -d guest_errors %s "
+                     "-incoming %s", PLATFORM_SLOT,
                      extra, uri);
     /* not RESUME: it may come before this monitor is connected */
     wait_running(to);
@@ -1622,8 +1647,8 @@ static bool stream_has_driver_state(const char *machine)
     gsize len;
     bool found;
 
-    qts = qtest_initf("-machine %s -nodefaults -device xen-platform,addr=%d",
-                      machine, PLATFORM_SLOT);
+    qts = qtest_initf("-machine %s -nodefaults " NO_XEN " "
+                      "-device xen-platform,addr=%d", machine, PLATFORM_SLOT);
     preamble(qts, 3, 7);
     qtest_outw(qts, PORT_MAGIC, UNPLUG_ALL_NICS);
     qtest_qmp_assert_success(qts, "{'execute': 'migrate', 'arguments': "
@@ -1699,6 +1724,7 @@ int main(int argc, char **argv)
     }
     qtest_add_func("/xen-platform/identity/refused", test_identity_refused);
     qtest_add_func("/xen-platform/capability", test_capability);
+    qtest_add_func("/xen-platform/needs-xen", test_needs_xen);
     qtest_add_func("/xen-platform/single-owner", test_single_owner);
     qtest_add_func("/xen-platform/hotplug-refused", test_hotplug_refused);
     for (i = 0; i < ARRAY_SIZE(unplug_cases); i++) {
