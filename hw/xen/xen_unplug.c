@@ -874,18 +874,23 @@ const VMStateDescription vmstate_xen_unplug_log = {
  */
 XenPlatformPVDriverInfo *xen_unplug_query(XenUnplugState *s)
 {
-    XenPlatformPVDriverInfo *info;
+    XenPlatformPVDriverInfo *info = g_new0(XenPlatformPVDriverInfo, 1);
+    XenPlatformUnplugList **tail = &info->unplugged;
     const char *name;
+    int bit;
 
-    info = g_new0(XenPlatformPVDriverInfo, 1);
     info->product_num = s->product;
     info->build_num = s->build;
     name = s->product_set ? xen_pv_product_name(s->product) : NULL;
     if (name) {
         info->product_name = g_strdup(name);
     }
-    info->blacklisted = s->blacklisted;
-    info->unplugged = s->unplugged;
+    info->refused = s->blacklisted;
+    for (bit = 0; bit < XEN_PLATFORM_UNPLUG__MAX; bit++) {
+        if (s->unplugged & (1u << bit)) {
+            QAPI_LIST_APPEND(tail, bit);
+        }
+    }
     info->log_lines_suppressed = s->log_suppressed_total;
     return info;
 }

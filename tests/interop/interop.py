@@ -288,10 +288,13 @@ def check_devices(c, q, device, mask):
 
 def check_info(c, q, handshake, mask, blacklisted=False):
     info = q.qmp.cmd("query-xen-platform-pv-driver-info")
+    bits = 0 if (mask is None or blacklisted) else mask & 0xf
     want = {"product-num": 3 if handshake else 0,
             "build-num": 1 if handshake else 0,
-            "blacklisted": blacklisted,
-            "unplugged": 0 if (mask is None or blacklisted) else mask & 0xf,
+            "refused": blacklisted,
+            "unplugged": [name for bit, name in enumerate(
+                ("ide-scsi-disks", "nics", "aux-ide-disks", "nvme-disks"))
+                if bits & (1 << bit)],
             "log-lines-suppressed": 0}
     if handshake:
         want["product-name"] = "linux"
