@@ -50,9 +50,13 @@ if [ -z "${QEMU_SRC:-}" ]; then
     idx=$(mktemp); trap 'rm -f "$idx"' EXIT
     export GIT_INDEX_FILE="$idx"
     git read-tree "$tree"
+    # Edits of the files here are built on the primary base only: the
+    # other bases carry the stack as it is (commits dropped there, such as
+    # the hw_compat_10_1 entry's, must stay dropped)
     for f in $(stack_owned "$tree"); do
+        [ "$BASE" = "$PRIMARY_BASE" ] || break
         [ -f "$top/$f" ] || continue
-        blob=$(stack_transform "$top/$f" | git hash-object -w --stdin)
+        blob=$(git hash-object -w "$top/$f")
         if [ "$blob" != "$(git rev-parse "$tree:$f")" ]; then
             echo "assemble: $f: the edited file here, not the stack's (make branch takes it in)"
             git update-index --cacheinfo "100644,$blob,$f"

@@ -115,17 +115,6 @@ stack_write_tree() {
     rm -f "$idx"
 }
 
-# stack_transform FILE: FILE as the series has it on $BASE (stdout)
-stack_transform() {
-    if [ "$BASE" != "$PRIMARY_BASE" ] &&
-       [ -f "$top/patches/base-$BASE/interfaces.sed" ] &&
-       case "$1" in *.c|*.h) true ;; *) false ;; esac; then
-        sed -f "$top/patches/base-$BASE/interfaces.sed" "$1"
-    else
-        cat "$1"
-    fi
-}
-
 # stack_owned TREE: the files the series adds in TREE (a tree on "base"),
 # imports excepted: the files this repository keeps at their QEMU paths
 stack_owned() {
