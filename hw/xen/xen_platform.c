@@ -40,6 +40,7 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/pci_ids.h"
 #include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
 #include "hw/xen/xen.h"
 #include "hw/xen/xen_platform.h"
 #include "migration/vmstate.h"
@@ -331,6 +332,7 @@ static const Property xen_platform_properties[] = {
                        XEN_PLATFORM_LOG_RATE_DEFAULT),
     DEFINE_PROP_BOOL("log-throttle", XenPlatformState, unplug.log_throttle,
                      true),
+    DEFINE_PROP_CHR("chardev", XenPlatformState, unplug.log_chr),
     DEFINE_PROP_BOOL("x-allow-no-xen", XenPlatformState, allow_no_xen, false),
     DEFINE_PROP_BOOL("x-migrate-driver-state", XenPlatformState,
                      unplug.migrate_state, true),
@@ -352,6 +354,8 @@ static const struct {
     { "log-rate", "Guest log bytes per second the host takes after a burst" },
     { "log-throttle", "Rate-limit the guest log (xenstore's "
                       "/local/domain/<domid>/log-throttling overrides)" },
+    { "chardev", "Where the guest log lines go (default: QEMU's "
+                 "guest-error log, -d guest_errors)" },
     { "x-allow-no-xen", "Realize without Xen, for tests and benchmarks" },
     { "x-migrate-driver-state", "Migrate the driver and log state "
                                 "(off for machine types before 10.2)" },

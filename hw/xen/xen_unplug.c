@@ -250,7 +250,16 @@ static char *xen_unplug_log_escape(const uint8_t *line, uint32_t len,
 
 static void xen_unplug_log_output(XenUnplugState *s, const char *text)
 {
+    g_autofree char *line = NULL;
+
     trace_xen_platform_log(text);
+    if (qemu_chr_fe_backend_connected(&s->log_chr)) {
+        /* Never blocks: what the chardev cannot take now is lost */
+        line = g_strdup_printf("%s: %s\n", object_get_typename(s->owner),
+                               text);
+        qemu_chr_fe_write(&s->log_chr, (const uint8_t *)line, strlen(line));
+        return;
+    }
     qemu_log_mask(LOG_GUEST_ERROR, "%s: %s\n",
                   object_get_typename(s->owner), text);
 }

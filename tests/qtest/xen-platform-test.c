@@ -982,6 +982,31 @@ static void test_log_lines(void)
     machine_stop(m);
 }
 
+/* With a chardev, the lines go there, and not to the guest-error log */
+static void test_log_chardev(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("xen-platform-chr-XXXXXX", NULL);
+    g_autofree char *path = g_strdup_printf("%s/log", dir);
+    g_autofree char *extra = g_strdup_printf("-chardev file,id=xplog,"
+                                             "path=%s -global xen-platform."
+                                             "chardev=xplog", path);
+    Machine *m = machine_start("xen-platform-2", extra);
+    g_autofree char *log = NULL;
+    g_autofree char *file = NULL;
+
+    log_line(m->qts, "to the chardev");
+    qtest_outb(m->qts, PORT_VERSION, 0x07);
+    qtest_outb(m->qts, PORT_VERSION, '\n');
+    log = machine_log(m);
+    g_assert_null(strstr(log, "to the chardev"));
+    g_assert(g_file_get_contents(path, &file, NULL, NULL));
+    g_assert_cmpstr(file, ==, "xen-platform-2: to the chardev\n"
+                    "xen-platform-2: \\x07\n");
+    machine_stop(m);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* A partial line is dropped by reset */
 static void test_log_reset(void)
 {
@@ -1799,6 +1824,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-platform/qmp/no-device", test_qmp_no_device);
     qtest_add_func("/xen-platform/log/lines", test_log_lines);
     qtest_add_func("/xen-platform/log/reset", test_log_reset);
+    qtest_add_func("/xen-platform/log/chardev", test_log_chardev);
     qtest_add_func("/xen-platform/log/flood", test_log_flood);
     qtest_add_func("/xen-platform/log/throttle-property",
                    test_log_throttle_property);

@@ -14,6 +14,7 @@
 #include "qemu/throttle.h"
 #include "qemu/units.h"
 #include "system/memory.h"
+#include "chardev/char-fe.h"
 #include "hw/pci/pci_device.h"
 #include "qapi/qapi-types-xen-platform.h"
 #include "qom/object.h"
@@ -84,6 +85,7 @@ typedef struct XenUnplugState {
     uint32_t log_burst;         /* bytes */
     uint32_t log_rate;          /* bytes per second */
     bool log_throttle;          /* rate limit on; xenstore may override */
+    CharFrontend log_chr;       /* where log lines go, if set */
     bool migrate_state;         /* send the subsections (off: QEMU 10.1) */
 
     /* Guest-visible state, reset with the device */
