@@ -18,7 +18,12 @@ check_each=
 
 "$here/assemble.sh" >/dev/null     # makes sure the base exists
 base_git=(git --git-dir="$top/$WORK_DIR/qemu.git")
-tree="$top/$WORK_DIR/series-tree"
+# The scratch tree and the build of make series-check sit as the assembled
+# tree and its build do (work/qemu and build/), one level down, so that
+# ccache finds the objects of the assembled tree's build for every file a
+# commit has in common with it
+sc="$WORK_DIR/sc"
+tree="$top/$sc/$WORK_DIR/qemu"
 out="$top/$SERIES_DIR"
 
 # The series is whoever exports it: author and Signed-off-by come from
@@ -36,27 +41,49 @@ export GIT_COMMITTER_NAME="$name" GIT_COMMITTER_EMAIL="$email"
 export GIT_AUTHOR_DATE="${SERIES_DATE:-$(git -C "$top" log -1 --format=%aI 2>/dev/null || date -R)}"
 export GIT_COMMITTER_DATE="$GIT_AUTHOR_DATE"
 
-# The stack's commits, carried to $BASE, on a scratch worktree of the base
-rm -rf "$tree"
-"${base_git[@]}" worktree prune
-"${base_git[@]}" worktree add -q --detach "$tree" base
-tree_git=$(git -C "$tree" rev-parse --absolute-git-dir)
+# sc_checkout REV: make $tree the tree of REV. It is a plain folder with
+# an index of its own, not a git checkout (QEMU's configure turns -Werror
+# on in git checkouts, which the assembled tree's build does not have);
+# only the files that change are written, so that builds stay incremental.
+sc_checkout() {
+    local at
+    export GIT_DIR="$top/$WORK_DIR/qemu.git" GIT_WORK_TREE="$tree"
+    export GIT_INDEX_FILE="$top/$sc/index"
+    at=$(cat "$top/$sc/rev" 2>/dev/null || true)
+    if [ -n "$at" ] && [ -d "$tree" ] && [ -f "$GIT_INDEX_FILE" ] &&
+       git diff-index --quiet "$at" -- 2>/dev/null; then
+        git read-tree -m -u "$at" "$1"
+    else
+        rm -rf "$tree" "$GIT_INDEX_FILE"
+        mkdir -p "$tree"
+        git read-tree "$1"
+        git checkout-index -a -f
+    fi
+    echo "$1" > "$top/$sc/rev"
+    unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+}
+
+# The stack's commits, carried to $BASE, made on the base from a scratch
+# index (commit-tree: no work tree is involved)
+mkdir -p "$top/$sc"
+head=$("${base_git[@]}" rev-parse base)
+idx=$(mktemp)
+trap 'rm -f "$idx"' EXIT
+GIT_INDEX_FILE=$idx "${base_git[@]}" read-tree base
 for p in $(stack_patches); do
     stack_dropped "$p" && continue
-    t=$(export GIT_DIR="$tree_git" GIT_WORK_TREE="$tree"
+    t=$(export GIT_DIR="$top/$WORK_DIR/qemu.git" GIT_INDEX_FILE="$idx"
         stack_stage "$p" >&2 && stack_write_tree) || exit 1
-    c=$({ stack_message "$p"; printf '\nSigned-off-by: %s\n' "$who"; } |
-        git -C "$tree" commit-tree "$t" -p HEAD -F -)
-    git -C "$tree" update-ref HEAD "$c"
+    head=$({ stack_message "$p"; printf '\nSigned-off-by: %s\n' "$who"; } |
+           "${base_git[@]}" commit-tree "$t" -p "$head" -F -)
 done
-# The commits were made from the index: bring the work tree along
-git -C "$tree" reset -q --hard
-git -C "$tree" clean -fdq
+"${base_git[@]}" update-ref refs/harness/series "$head"
+sc_checkout "$head"
 
 rm -rf "$out"
 mkdir -p "$out"
-git -C "$tree" format-patch -q --cover-letter --thread=shallow \
-    --subject-prefix="PATCH v$SERIES_VERSION" -o "$out" base..HEAD
+"${base_git[@]}" format-patch -q --cover-letter --thread=shallow \
+    --subject-prefix="PATCH v$SERIES_VERSION" -o "$out" "base..$head"
 cover=$(ls "$out"/0000-*.patch)
 # Recipients: what QEMU's get_maintainer.pl names for each patch, and
 # their union for the cover letter; the lists go to To:, people to Cc:
@@ -117,21 +144,19 @@ if [ "$BASE" = "$PRIMARY_BASE" ]; then
 fi
 
 if [ -n "$check_each" ]; then
-    # The worktree is a git checkout, where QEMU's configure makes
-    # warnings errors; Debian's tree has a few unrelated ones.
-    bdir="$BUILD_DIR/series-check"
+    bdir="$sc/$BUILD_DIR"
     n=0 good=0
-    for rev in $(git -C "$tree" rev-list --reverse base..HEAD); do
+    for rev in $("${base_git[@]}" rev-list --reverse "base..$head"); do
         n=$((n + 1))
-        git -C "$tree" checkout -q "$rev"
-        subj=$(git -C "$tree" log -1 --format=%s)
+        sc_checkout "$rev"
+        subj=$("${base_git[@]}" log -1 --format=%s "$rev")
         log="$bdir/commit-$n.log"
         mkdir -p "$bdir"
         targets="qemu-system-x86_64 tests/qtest/qmp-cmd-test"
         [ -f "$tree/tests/qtest/xen-platform-test.c" ] &&
             targets="$targets tests/qtest/xen-platform-test"
         if ! BUILD_SRC="$tree" "$here/build.sh" "$bdir" --enable-xen \
-                --extra-cflags=-Wno-error -- $targets > "$log" 2>&1; then
+                -- $targets > "$log" 2>&1; then
             echo "series-check: $n '$subj': build FAILED ($log)"
             status=1
             continue
