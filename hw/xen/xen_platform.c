@@ -46,7 +46,6 @@
 #include "migration/vmstate.h"
 #include "trace.h"
 
-#define XEN_PLATFORM_ID_DEFAULT     UINT32_MAX  /* take the class's value */
 #define XEN_PLATFORM_CLASS_ID       (PCI_CLASS_OTHERS << 8 | 0x80)
 #define XEN_PLATFORM_MMIO_SIZE      (16 * MiB)
 
@@ -121,34 +120,30 @@ static const MemoryRegionOps xen_platform_mmio_ops = {
     .endianness = DEVICE_LITTLE_ENDIAN,
 };
 
-/* Resolve an identity property against its class default and range */
-static bool xen_platform_id(const char *prop, uint32_t *val, uint32_t dflt,
-                            uint32_t min, uint32_t max, Error **errp)
+/* The identity properties start from the type's own IDs */
+static void xen_platform_instance_init(Object *obj)
 {
-    if (*val == XEN_PLATFORM_ID_DEFAULT) {
-        *val = dflt;
-    } else if (*val < min || *val > max) {
-        error_setg(errp, "%s must be between 0x%x and 0x%x", prop, min, max);
-        return false;
-    }
-    return true;
+    XenPlatformState *s = XEN_PLATFORM(obj);
+    PCIDeviceClass *k = PCI_DEVICE_GET_CLASS(obj);
+
+    s->device_id = k->device_id;
+    s->revision = k->revision;
+    s->class_id = k->class_id;
+    s->subvendor_id = k->subsystem_vendor_id;
+    s->subsystem_id = k->subsystem_id;
 }
 
 static bool xen_platform_set_identity(XenPlatformState *s, Error **errp)
 {
     PCIDevice *dev = PCI_DEVICE(s);
-    PCIDeviceClass *k = PCI_DEVICE_GET_CLASS(dev);
 
-    if (!xen_platform_id("device-id", &s->device_id, k->device_id,
-                         0x0000, 0xfffe, errp) ||
-        !xen_platform_id("revision", &s->revision, k->revision,
-                         0x00, 0xff, errp) ||
-        !xen_platform_id("class-id", &s->class_id, k->class_id,
-                         0x0000, 0xffff, errp) ||
-        !xen_platform_id("subvendor_id", &s->subvendor_id,
-                         k->subsystem_vendor_id, 0x0000, 0xfffe, errp) ||
-        !xen_platform_id("subsystem_id", &s->subsystem_id, k->subsystem_id,
-                         0x0000, 0xffff, errp)) {
+    /* 0xffff is what config space reads without a device */
+    if (s->device_id == 0xffff) {
+        error_setg(errp, "device-id 0xffff is no device ID");
+        return false;
+    }
+    if (s->subvendor_id == 0xffff) {
+        error_setg(errp, "subvendor_id 0xffff is no vendor ID");
         return false;
     }
     pci_config_set_device_id(dev->config, s->device_id);
@@ -316,16 +311,16 @@ static const VMStateDescription vmstate_xen_platform = {
 };
 
 static const Property xen_platform_properties[] = {
-    DEFINE_PROP_UINT32("device-id", XenPlatformState, device_id,
-                       XEN_PLATFORM_ID_DEFAULT),
-    DEFINE_PROP_UINT32("revision", XenPlatformState, revision,
-                       XEN_PLATFORM_ID_DEFAULT),
-    DEFINE_PROP_UINT32("class-id", XenPlatformState, class_id,
-                       XEN_PLATFORM_ID_DEFAULT),
-    DEFINE_PROP_UINT32("subvendor_id", XenPlatformState, subvendor_id,
-                       XEN_PLATFORM_ID_DEFAULT),
-    DEFINE_PROP_UINT32("subsystem_id", XenPlatformState, subsystem_id,
-                       XEN_PLATFORM_ID_DEFAULT),
+    /* The defaults shown are xen-platform's; each type starts from its own */
+    DEFINE_PROP_UINT16("device-id", XenPlatformState, device_id,
+                       PCI_DEVICE_ID_XEN_PLATFORM),
+    DEFINE_PROP_UINT8("revision", XenPlatformState, revision, 1),
+    DEFINE_PROP_UINT16("class-id", XenPlatformState, class_id,
+                       XEN_PLATFORM_CLASS_ID),
+    DEFINE_PROP_UINT16("subvendor_id", XenPlatformState, subvendor_id,
+                       PCI_VENDOR_ID_XEN),
+    DEFINE_PROP_UINT16("subsystem_id", XenPlatformState, subsystem_id,
+                       PCI_DEVICE_ID_XEN_PLATFORM),
     DEFINE_PROP_UINT32("log-burst", XenPlatformState, unplug.log_burst,
                        XEN_PLATFORM_LOG_BURST_DEFAULT),
     DEFINE_PROP_UINT32("log-rate", XenPlatformState, unplug.log_rate,
@@ -342,14 +337,13 @@ static const struct {
     const char *name;
     const char *description;
 } xen_platform_property_descriptions[] = {
-    { "device-id", "PCI device ID, 0x0000-0xfffe; unset: the type's" },
-    { "revision", "PCI revision ID, 0x00-0xff; unset: the type's" },
-    { "class-id", "PCI class code (base, sub), 0x0000-0xffff; "
-                  "unset: 0xff80" },
-    { "subvendor_id", "PCI subsystem vendor ID, 0x0000-0xfffe; "
-                      "unset: 0x5853" },
-    { "subsystem_id", "PCI subsystem ID, 0x0000-0xffff; "
-                      "unset: the type's" },
+    { "device-id", "PCI device ID, not 0xffff; each type starts from its "
+                   "own (1, 2)" },
+    { "revision", "PCI revision ID; each type starts from its own (1, 2)" },
+    { "class-id", "PCI class code, base and sub-class" },
+    { "subvendor_id", "PCI subsystem vendor ID, not 0xffff" },
+    { "subsystem_id", "PCI subsystem ID; each type starts from its own "
+                      "(1, 2)" },
     { "log-burst", "Guest log bytes the host takes in a burst" },
     { "log-rate", "Guest log bytes per second the host takes after a burst" },
     { "log-throttle", "Rate-limit the guest log (xenstore's "
@@ -409,6 +403,7 @@ static const TypeInfo xen_platform_types[] = {
         .parent        = TYPE_PCI_DEVICE,
         .instance_size = sizeof(XenPlatformState),
         .class_size    = sizeof(XenPlatformClass),
+        .instance_init = xen_platform_instance_init,
         .class_init    = xen_platform_class_init,
         .interfaces    = (const InterfaceInfo[]) {
             { INTERFACE_CONVENTIONAL_PCI_DEVICE },

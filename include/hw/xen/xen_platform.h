@@ -156,12 +156,12 @@ struct XenPlatformState {
     MemoryRegion mmio_bar;
     XenUnplugState unplug;
 
-    /* Identity properties; UINT32_MAX means "the class default" */
-    uint32_t device_id;
-    uint32_t revision;
-    uint32_t class_id;
-    uint32_t subvendor_id;
-    uint32_t subsystem_id;
+    /* Identity properties, from the type's own IDs (instance_init) */
+    uint16_t device_id;
+    uint8_t revision;
+    uint16_t class_id;
+    uint16_t subvendor_id;
+    uint16_t subsystem_id;
     bool allow_no_xen;
 };
 
