@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Day-two scenarios of the harness, each run for real against this
+# repository's trees (CI runs this after make check):
+#   - an edit in work/qemu is never overwritten: assemble stops and says so
+#   - QEMU_SRC: the series as commits on a branch of a git checkout, the
+#     branch checked on every run, a clear error for a missing folder
+#   - the stack and the files at their paths: an edit here is reported by
+#     the end-state check, and make branch takes it in
+# Ends with "N passed, N failed".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cd "$top"
+. scripts/config.sh
+
+passed=0 failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+fail() { echo "not ok - $1"; failed=$((failed + 1)); }
+check() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
+
+scratch=$(mktemp -d)
+edited="$WORK_DIR/qemu/hw/xen/xen_unplug.c"
+cleanup() {
+    [ -f "$scratch/saved" ] && cp "$scratch/saved" "$edited"
+    [ -f "$scratch/own" ] && cp "$scratch/own" hw/xen/xen_platform.c
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+scripts/assemble.sh > /dev/null || { echo "not ok - assemble"; echo "0 passed, 1 failed"; exit 1; }
+
+# 1. An edit in the assembled tree survives, and the harness says where
+cp "$edited" "$scratch/saved"
+echo "/* an edit */" >> "$edited"
+out=$(scripts/assemble.sh 2>&1); rc=$?
+check "assemble stops on an edit in work/qemu" '[ $rc != 0 ]'
+check "it names the edited file" 'grep -q "$edited" <<< "$out"'
+check "the edit is still there" 'tail -n 1 "$edited" | grep -q "an edit"'
+cp "$scratch/saved" "$edited"; rm -f "$scratch/saved"
+check "once undone, assemble runs again" 'scripts/assemble.sh > /dev/null'
+
+# 2. QEMU_SRC: a git checkout of the base gets the series as commits
+src="$scratch/qemu"
+cp -a "$WORK_DIR/pristine" "$src"
+(cd "$src" && git init -q -b upstream && git add -A -f &&
+ git -c user.name=t -c user.email=t@t commit -qm base) > /dev/null
+n=$(ls patches/series/[0-9]*.patch | wc -l)
+out=$(QEMU_SRC=$src scripts/assemble.sh 2>&1); rc=$?
+check "QEMU_SRC: the series applies as commits" '[ $rc = 0 ]'
+check "QEMU_SRC: branch xen-platform, $n commits on the base" \
+    '[ "$(git -C "$src" symbolic-ref --short HEAD)" = xen-platform ] &&
+     [ "$(git -C "$src" rev-list --count upstream..xen-platform)" = "$n" ]'
+check "QEMU_SRC: a rerun finds the branch as it left it" \
+    'QEMU_SRC=$src scripts/assemble.sh > /dev/null 2>&1'
+git -C "$src" reset -q --hard HEAD~1
+out=$(QEMU_SRC=$src scripts/assemble.sh 2>&1); rc=$?
+check "QEMU_SRC: a branch that lost a commit is refused" \
+    '[ $rc != 0 ] && grep -q "does not end with this series" <<< "$out"'
+out=$(QEMU_SRC=$scratch/none scripts/assemble.sh 2>&1); rc=$?
+check "QEMU_SRC: a missing folder is a clear error" \
+    '[ $rc != 0 ] && grep -q "is not a folder" <<< "$out"'
+b1=$(QEMU_SRC=$src bash -c '. scripts/config.sh; echo $BUILD_DIR')
+check "QEMU_SRC: a build folder of its own" '[ "$b1" != "$BUILD_DIR" ]'
+rm -rf "$src"
+
+# 3. The files at their paths and the stack are one thing
+f=hw/xen/xen_platform.c
+cp "$f" "$scratch/own"
+echo "/* an edit here */" >> "$f"
+out=$(scripts/stack.sh verify 2>&1); rc=$?
+check "the end-state check reports an edited file" \
+    '[ $rc != 0 ] && grep -q "$f" <<< "$out"'
+cp "$scratch/own" "$f"; rm -f "$scratch/own"
+check "and passes once it is undone" 'scripts/stack.sh verify > /dev/null'
+scripts/assemble.sh > /dev/null
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
