@@ -69,21 +69,9 @@ cover=
 git -C "$tree" format-patch -q $cover --subject-prefix=PATCH \
     -o "$out" base..HEAD
 for p in "$out"/*.patch; do
-    addrs=$(cd "$tree" && perl scripts/get_maintainer.pl --no-rolestats "$p" 2>/dev/null || true)
-    python3 - "$p" <<PY
-import sys
-p = sys.argv[1]
-addrs = [a for a in """$addrs""".split("\n") if "@" in a]
-lists = [a for a in addrs if "lists." in a]
-people = [a for a in addrs if a not in lists]
-h = ""
-if lists:
-    h += "To: " + ",\n    ".join(lists) + "\n"
-if people:
-    h += "Cc: " + ",\n    ".join(people) + "\n"
-s = open(p).read()
-i = s.index("\nSubject: ")
-open(p, "w").write(s[:i + 1] + h + s[i + 1:])
-PY
+    (cd "$tree" && perl scripts/get_maintainer.pl --no-rolestats "$p" 2>/dev/null) \
+        > "$p.to" || true
+    "$here/mail-headers.py" "$p" "$p.to"
+    rm -f "$p.to"
 done
 echo "series-xen: $n patch(es) in $XEN_SERIES_DIR, applied with git am to Xen $XEN_DOCS_VERSION"

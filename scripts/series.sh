@@ -92,36 +92,18 @@ for p in "$out"/*.patch; do
     (cd "$tree" && ./scripts/get_maintainer.pl --no-rolestats --no-git-fallback \
         "$p" 2>/dev/null) > "$p.to" || true
 done
-python3 - "$cover" "$top/patches/cover-letter" "$out" <<'PY'
-import glob, sys
-cover, text, out = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
+for p in "$out"/*.patch; do
+    [ "$p" = "$cover" ] || "$here/mail-headers.py" "$p" "$p.to"
+done
+"$here/mail-headers.py" "$cover" "$out"/*.patch.to
+python3 - "$cover" "$top/patches/cover-letter" <<'PY'
+import sys
+cover, text = sys.argv[1], open(sys.argv[2]).read()
 subject, body = text.split("\n", 1)
-
-def headers(addrs):
-    lists = [a for a in addrs if a.endswith("nongnu.org") or "lists." in a]
-    people = [a for a in addrs if a not in lists]
-    h = ""
-    if lists:
-        h += "To: " + ",\n    ".join(lists) + "\n"
-    if people:
-        h += "Cc: " + ",\n    ".join(people) + "\n"
-    return h
-
-def add(path, addrs):
-    s = open(path).read()
-    i = s.index("\nSubject: ")
-    open(path, "w").write(s[:i + 1] + headers(addrs) + s[i + 1:])
-
-union = []
-for to in sorted(glob.glob(out + "/*.patch.to")):
-    addrs = [l.strip() for l in open(to) if "@" in l]
-    add(to[:-3], addrs)
-    union += [a for a in addrs if a not in union]
 s = open(cover).read()
 s = s.replace("*** SUBJECT HERE ***", subject.strip())
 s = s.replace("*** BLURB HERE ***", body.strip())
 open(cover, "w").write(s)
-add(cover, union)
 PY
 rm -f "$out"/*.patch.to
 echo "series: $(ls "$out"/*.patch | wc -l) files in $out (v$SERIES_VERSION, on QEMU $BASE)"
