@@ -180,9 +180,9 @@ static bool xen_platform_add_capability(XenPlatformState *s, Error **errp)
 
 static void xen_platform_realize(PCIDevice *dev, Error **errp)
 {
+    ERRP_GUARD();
     XenPlatformState *s = XEN_PLATFORM(dev);
     XenPlatformClass *xpc = XEN_PLATFORM_GET_CLASS(s);
-
     bool ambiguous = false;
 
     if (xen_mode == XEN_DISABLED && !s->allow_no_xen) {
@@ -196,6 +196,10 @@ static void xen_platform_realize(PCIDevice *dev, Error **errp)
                    "platform device; a machine can have only one",
                    XEN_PLATFORM_IOPORT,
                    XEN_PLATFORM_IOPORT + XEN_PLATFORM_IOPORT_SIZE - 1);
+        if (xen_mode == XEN_EMULATE) {
+            error_append_hint(errp, "KVM's Xen emulation creates one; "
+                              "-machine xen-platform=off leaves it out\n");
+        }
         return;
     }
     if (!xen_platform_set_identity(s, errp)) {

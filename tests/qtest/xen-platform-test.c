@@ -360,6 +360,40 @@ static void test_single_owner(void)
     }
 }
 
+/*
+ * The pc machines leave the platform device they create under KVM's Xen
+ * emulation out with xen-platform=off, so that -device can create another
+ */
+static void test_machine_property(void)
+{
+    static const char *const machines[] = { "pc", "q35" };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(machines); i++) {
+        QTestState *qts;
+        QDict *rsp;
+
+        if (!qtest_has_machine(machines[i])) {
+            continue;
+        }
+        qts = qtest_initf("-machine %s -nodefaults", machines[i]);
+        rsp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': "
+                        "{'path': '/machine', 'property': 'xen-platform'}}");
+        g_assert_true(qdict_get_bool(rsp, "return"));
+        qobject_unref(rsp);
+        qtest_quit(qts);
+
+        qts = qtest_initf("-machine %s,xen-platform=off -nodefaults " NO_XEN
+                          " -device xen-platform-2", machines[i]);
+        rsp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': "
+                        "{'path': '/machine', 'property': 'xen-platform'}}");
+        g_assert_false(qdict_get_bool(rsp, "return"));
+        qobject_unref(rsp);
+        assert_running(qts);
+        qtest_quit(qts);
+    }
+}
+
 static void test_hotplug_refused(void)
 {
     QTestState *qts = qtest_init("-machine pc -nodefaults " NO_XEN " "
@@ -1779,6 +1813,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-platform/needs-xen", test_needs_xen);
     qtest_add_func("/xen-platform/single-owner", test_single_owner);
     qtest_add_func("/xen-platform/hotplug-refused", test_hotplug_refused);
+    qtest_add_func("/xen-platform/machine-property", test_machine_property);
     for (i = 0; i < ARRAY_SIZE(unplug_cases); i++) {
         g_autofree char *name = g_strdup_printf("/xen-platform/unplug/0x%x",
                                                 unplug_cases[i].mask);
