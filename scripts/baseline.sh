@@ -2,7 +2,8 @@
 # Build the measurement baseline: the same QEMU base without the series,
 # upstream's own device with only its hypervisor check relaxed
 # (baseline/*.patch), so that it runs where the series runs.
-# Output: build-base/qemu-system-x86_64
+# Output: build-base/qemu-system-x86_64, or the ninja targets given
+# (build.ninja: configured only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -21,4 +22,4 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     done
     echo "$want" > "$stamp"
 fi
-BUILD_SRC="$src" "$here/build.sh" "$BASE_BUILD_DIR" --enable-xen -- qemu-system-x86_64
+BUILD_SRC="$src" "$here/build.sh" "$BASE_BUILD_DIR" --enable-xen -- "${@:-qemu-system-x86_64}"
