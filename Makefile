@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps assemble build build-noxen demo check check-noxen series series-check branch write-back interop fuzz compat docs bench clean distclean
+.PHONY: all deps assemble build build-noxen demo check check-noxen qemu-suites series series-check branch write-back interop fuzz compat docs bench clean distclean
 
 all: build
 	@$(S)/demo.sh
@@ -29,6 +29,9 @@ check: assemble
 
 check-noxen: assemble
 	@$(S)/check-noxen.sh
+
+qemu-suites: assemble
+	@$(S)/qemu-suites.sh
 
 series: deps
 	@$(S)/series.sh
