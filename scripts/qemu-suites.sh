@@ -119,6 +119,12 @@ else
     fi
     cp "$BASE_BUILD_DIR/meson-logs/testlog.json" "$base_out/testlog.json" 2>/dev/null ||
         : > "$base_out/testlog.json"
+    # each of them must have run there, or the comparison would take it
+    # for a test the base does not have
+    notrun=$(comm -23 <(printf '%s\n' ${to_run[@]+"${to_run[@]}"} | LC_ALL=C sort) \
+        <("$py" "$helper" ran "$base_out/testlog.json" | LC_ALL=C sort))
+    [ -z "$notrun" ] ||
+        bail "meson did not run on the base: $notrun (see $base_out/meson-test.log)"
     echo "   $((SECONDS - start)) s for the base"
     echo "== compared (every subtest that passes on the base must pass with the series)"
     while read -r verdict name mine theirs detail; do

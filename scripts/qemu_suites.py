@@ -5,6 +5,7 @@
     qemu_suites.py targets BUILD_DIR SUITE...   the ninja targets they depend on
     qemu_suites.py targets BUILD_DIR -- TEST... the same for the named tests
     qemu_suites.py summary TESTLOG              meson's counts, and the subtests'
+    qemu_suites.py ran TESTLOG                  the tests that ran
     qemu_suites.py unclean TESTLOG              the tests to run on the base too
     qemu_suites.py compare TESTLOG BASE_TESTLOG the verdict for each of them
 
@@ -113,6 +114,9 @@ def main():
                 sub[s] += 1
         print(n["pass"], n["fail"], n["skip"],
               sub["pass"], sub["fail"], sub["skip"] + sub["todo"])
+    elif cmd == "ran":
+        for name in sorted(read_testlog(args[0])):
+            print(name)
     elif cmd == "unclean":
         for name, r in sorted(read_testlog(args[0]).items()):
             if not clean(r):
