@@ -24,7 +24,7 @@ jobs=${QEMU_SUITES_JOBS:-$(nproc)}
 out=$BUILD_DIR/qemu-suites
 base_out=$BASE_BUILD_DIR/qemu-suites
 py=/usr/bin/python3
-helper="$here/qemu_suites.py"
+meson_data="$here/qemu_suites.py"
 suite_args=()
 for s in $suites; do suite_args+=(--suite "$s"); done
 
@@ -57,7 +57,7 @@ start=$SECONDS
 "$here/build.sh" "$BUILD_DIR" --enable-xen -- qemu-system-x86_64 qemu-img \
     > "$out/build.log" 2>&1 || { tail -n 20 "$out/build.log"; bail "build failed (see $out/build.log)"; }
 # shellcheck disable=SC2086
-"$py" "$helper" targets "$BUILD_DIR" $suites > "$out/targets" ||
+"$py" "$meson_data" targets "$BUILD_DIR" $suites > "$out/targets" ||
     bail "meson introspect failed in $BUILD_DIR"
 "$here/build.sh" "$BUILD_DIR" --enable-xen -- $(cat "$out/targets") \
     >> "$out/build.log" 2>&1 || { tail -n 20 "$out/build.log"; bail "build failed (see $out/build.log)"; }
@@ -74,8 +74,8 @@ echo "   meson test exited with $rc ($((SECONDS - start)) s); its log: $BUILD_DI
 cp "$BUILD_DIR/meson-logs/testlog.json" "$out/testlog.json" 2>/dev/null ||
     bail "meson test wrote no testlog (see $out/meson-test.log)"
 # shellcheck disable=SC2086
-"$py" "$helper" tests "$BUILD_DIR" $suites | sort > "$out/registered"
-read -r p f s sp sf ss < <("$py" "$helper" summary "$out/testlog.json")
+"$py" "$meson_data" tests "$BUILD_DIR" $suites | sort > "$out/registered"
+read -r p f s sp sf ss < <("$py" "$meson_data" summary "$out/testlog.json")
 echo "   subtests (TAP): $sp passed, $sf failed, $ss skipped"
 if [ "$((p + f + s))" != "$(wc -l < "$out/registered")" ]; then
     echo "   meson ran $((p + f + s)) tests of the $(wc -l < "$out/registered") registered"
@@ -88,7 +88,7 @@ start=$SECONDS
 "$here/baseline.sh" build.ninja > "$base_out.log" 2>&1 ||
     { tail -n 20 "$base_out.log"; bail "the base does not configure (see $base_out.log)"; }
 # shellcheck disable=SC2086
-"$py" "$helper" tests "$BASE_BUILD_DIR" $suites | sort > "$base_out/registered"
+"$py" "$meson_data" tests "$BASE_BUILD_DIR" $suites | sort > "$base_out/registered"
 missing=$(comm -23 "$base_out/registered" "$out/registered")
 added=$(comm -13 "$base_out/registered" "$out/registered")
 echo "   $(wc -l < "$base_out/registered") tests registered on the base, $(wc -l < "$out/registered") with the series"
@@ -96,7 +96,7 @@ for t in $added; do echo "   only with the series: $t"; done
 for t in $missing; do echo "   MISSING with the series: $t"; f=$((f + 1)); done
 
 base_failures=()
-"$py" "$helper" unclean "$out/testlog.json" > "$out/unclean"
+"$py" "$meson_data" unclean "$out/testlog.json" > "$out/unclean"
 if [ ! -s "$out/unclean" ]; then
     echo "   every test passed with the series, none skipped a subtest: nothing to run on the base"
 else
@@ -109,7 +109,7 @@ else
     done < "$out/unclean"
     rm -f "$BASE_BUILD_DIR/meson-logs/testlog.json"
     if [ ${#to_run[@]} -gt 0 ]; then
-        "$py" "$helper" targets "$BASE_BUILD_DIR" -- "${to_run[@]}" > "$base_out/targets"
+        "$py" "$meson_data" targets "$BASE_BUILD_DIR" -- "${to_run[@]}" > "$base_out/targets"
         echo "   building them on the base ($(wc -l < "$base_out/targets") targets)"
         "$here/baseline.sh" $(cat "$base_out/targets") >> "$base_out.log" 2>&1 ||
             { tail -n 20 "$base_out.log"; bail "the base does not build (see $base_out.log)"; }
@@ -122,7 +122,7 @@ else
     # each of them must have run there, or the comparison would take it
     # for a test the base does not have
     notrun=$(comm -23 <(printf '%s\n' ${to_run[@]+"${to_run[@]}"} | LC_ALL=C sort) \
-        <("$py" "$helper" ran "$base_out/testlog.json" | LC_ALL=C sort))
+        <("$py" "$meson_data" ran "$base_out/testlog.json" | LC_ALL=C sort))
     [ -z "$notrun" ] ||
         bail "meson did not run on the base: $notrun (see $base_out/meson-test.log)"
     echo "   $((SECONDS - start)) s for the base"
@@ -146,7 +146,7 @@ else
         same)
             echo "   as on the base: $name ($mine with the series, $theirs on the base)" ;;
         esac
-    done < <("$py" "$helper" compare "$out/testlog.json" "$base_out/testlog.json")
+    done < <("$py" "$meson_data" compare "$out/testlog.json" "$base_out/testlog.json")
 fi
 
 nb=${#base_failures[@]}

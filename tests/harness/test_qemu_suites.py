@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HELPER = os.path.join(HERE, "..", "..", "scripts", "qemu_suites.py")
+QEMU_SUITES_PY = os.path.join(HERE, "..", "..", "scripts", "qemu_suites.py")
 
 
 def entry(name, result, *subtests):
@@ -71,7 +71,7 @@ def write(path, entries):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, HELPER] + list(args), check=True,
+    return subprocess.run([sys.executable, QEMU_SUITES_PY] + list(args), check=True,
                           stdout=subprocess.PIPE, universal_newlines=True).stdout
 
 
