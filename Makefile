@@ -2,7 +2,15 @@
 # series, build, test, and export the series. See README.md.
 
 SHELL := /bin/bash
-S := scripts
+# The checkout this Makefile is in, so that make -f PATH/Makefile works from
+# any folder; the scripts themselves run from there
+TOP := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+S := $(TOP)/scripts
+# QEMU_SRC as the caller wrote it: relative to the folder make runs in
+ifneq ($(QEMU_SRC),)
+override QEMU_SRC := $(abspath $(QEMU_SRC))
+export QEMU_SRC
+endif
 
 .PHONY: all deps assemble build build-noxen demo check check-noxen qemu-suites series series-check branch write-back interop fuzz compat docs bench clean distclean
 
@@ -61,8 +69,8 @@ bench: assemble
 	@$(S)/bench.sh
 
 clean:
-	rm -rf build build-noxen build-fuzz build-base build-docs build-10.0 \
+	cd $(TOP) && rm -rf build build-noxen build-fuzz build-base build-docs build-10.0 \
 	    build-noxen-10.0 build-fuzz-10.0 build-base-10.0 build-docs-10.0
 
 distclean: clean
-	rm -rf work work-10.0
+	cd $(TOP) && rm -rf work work-10.0

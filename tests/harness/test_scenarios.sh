@@ -6,6 +6,7 @@
 #     branch checked on every run, a clear error for a missing folder
 #   - the stack and the files at their paths: an edit here is reported by
 #     the end-state check, and make branch takes it in
+#   - make -f PATH/Makefile from another folder works as from the top
 # Ends with "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +17,7 @@ cd "$top"
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
+check() { if eval "$2"; then ok "$1"; else fail "$1"; return 1; fi; }
 
 scratch=$(mktemp -d)
 edited="$WORK_DIR/qemu/hw/xen/xen_unplug.c"
@@ -73,6 +74,24 @@ check "the end-state check reports an edited file" \
 cp "$scratch/own" "$f"; rm -f "$scratch/own"
 check "and passes once it is undone" 'scripts/stack.sh verify > /dev/null'
 scripts/assemble.sh > /dev/null
+
+# 4. make -f PATH/Makefile from another folder: the targets run in the
+# checkout, a relative QEMU_SRC is the caller's, clean cleans the checkout
+elsewhere="$scratch/elsewhere"
+mkdir -p "$elsewhere/build"
+out=$(cd "$elsewhere" && make -f "$top/Makefile" assemble 2>&1); rc=$?
+check "make -f PATH/Makefile assemble from another folder" '[ $rc = 0 ]' ||
+    sed 's/^/    /' <<< "$out"
+out=$(cd "$elsewhere" && QEMU_SRC=nothere make -f "$top/Makefile" assemble 2>&1); rc=$?
+check "make -f: a relative QEMU_SRC is taken from the folder make runs in" \
+    '[ $rc != 0 ] && grep -qF "QEMU_SRC=$elsewhere/nothere is not a folder" <<< "$out"'
+# clean, with a copy of the Makefile alone as the checkout
+mkdir -p "$scratch/mk/build" "$scratch/mk/work"
+cp Makefile "$scratch/mk/"
+(cd "$elsewhere" && make -f "$scratch/mk/Makefile" clean) > /dev/null 2>&1
+check "make -f PATH/Makefile clean removes that checkout's build folders only" \
+    '[ ! -e "$scratch/mk/build" ] && [ -d "$scratch/mk/work" ] && [ -d "$elsewhere/build" ]'
+rm -rf "$elsewhere" "$scratch/mk"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
