@@ -7,6 +7,8 @@
 #   - the stack and the files at their paths: an edit here is reported by
 #     the end-state check, and make branch takes it in
 #   - make -f PATH/Makefile from another folder works as from the top
+#   - the QEMU download: one killed midway, a finished one cut short or
+#     missing its tarball, a damaged one; each rerun recovers by itself
 # Ends with "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +24,7 @@ check() { if eval "$2"; then ok "$1"; else fail "$1"; return 1; fi; }
 scratch=$(mktemp -d)
 edited="$WORK_DIR/qemu/hw/xen/xen_unplug.c"
 cleanup() {
+    if [ -d "$scratch/dl" ]; then rm -rf "$WORK_DIR/dl"; mv "$scratch/dl" "$WORK_DIR/dl"; fi
     [ -f "$scratch/saved" ] && cp "$scratch/saved" "$edited"
     [ -f "$scratch/own" ] && cp "$scratch/own" hw/xen/xen_platform.c
     rm -rf "$scratch"
@@ -92,6 +95,59 @@ cp Makefile "$scratch/mk/"
 check "make -f PATH/Makefile clean removes that checkout's build folders only" \
     '[ ! -e "$scratch/mk/build" ] && [ -d "$scratch/mk/work" ] && [ -d "$elsewhere/build" ]'
 rm -rf "$elsewhere" "$scratch/mk"
+
+# 5. The QEMU download (scripts/fetch-qemu.sh): the cached one is set aside
+# (and put back if the cases do not end with a good one); apt-get stands in
+# for a download killed midway and for a mirror serving a damaged tarball,
+# the reruns download from Debian
+dl="$WORK_DIR/dl"
+dsc="qemu_${QEMU_DEBIAN_VERSION#*:}.dsc"
+orig=$(sed -n '/^Checksums-Sha256:/,/^[^ ]/{/^ /p}' "$dl/$dsc" | awk '$3 ~ /\.orig\.tar\./ { print $3 }')
+mv "$dl" "$scratch/dl"
+mkdir -p "$scratch/apt"
+cat > "$scratch/apt/apt-get" <<'SH'
+#!/bin/sh
+case "$FAKE_APT" in
+killed) head -c 1000000 "$SAVED/$ORIG" > "$ORIG"; kill -KILL 0 ;;
+damaged) cp "$SAVED"/qemu_* . &&
+         printf damage | dd of="$ORIG" bs=1 seek=4096 conv=notrunc 2>/dev/null ;;
+esac
+SH
+chmod +x "$scratch/apt/apt-get"
+fetch() { scripts/fetch-qemu.sh "$WORK_DIR/pristine" 2>&1; }
+# in a session of its own, which the stand-in can kill whole
+fake_fetch() {
+    PATH="$scratch/apt:$PATH" FAKE_APT=$1 SAVED="$scratch/dl" ORIG=$orig \
+        setsid -w scripts/fetch-qemu.sh "$WORK_DIR/pristine" 2>&1
+}
+pinned() { [ "$(sha256sum < "$dl/$orig" | cut -d' ' -f1)" = "$QEMU_ORIG_SHA256" ]; }
+out=$(fake_fetch killed); rc=$?
+check "download: one killed midway leaves nothing taken for finished" \
+    '[ $rc != 0 ] && [ ! -e "$dl/$dsc" ]'
+out=$(fetch); rc=$?
+check "download: the rerun downloads it anew, checked against the pin" \
+    '[ $rc = 0 ] && pinned && [ ! -e "$dl/.partial" ]' || sed 's/^/    /' <<< "$out"
+truncate -s 1000000 "$dl/$orig"
+out=$(fetch); rc=$?
+check "download: a finished one cut short is found out, and the message says so" \
+    'grep -qF "incomplete or damaged ($orig has 1000000 bytes" <<< "$out"' ||
+    sed 's/^/    /' <<< "$out"
+check "download: and the rerun downloads it again" '[ $rc = 0 ] && pinned'
+rm -f "$dl/$orig"
+out=$(fetch); rc=$?
+check "download: a .dsc without its tarball is downloaded again" \
+    '[ $rc = 0 ] && pinned && grep -qF "($orig is missing)" <<< "$out"' ||
+    sed 's/^/    /' <<< "$out"
+rm -f "$dl/$dsc"
+out=$(fake_fetch damaged); rc=$?
+check "download: a damaged one is refused, and says what to do" \
+    '[ $rc != 0 ] && grep -qF "$orig does not have the sha256 its .dsc gives" <<< "$out" &&
+     grep -q "rerun to download it again" <<< "$out"' || sed 's/^/    /' <<< "$out"
+check "download: and it is not kept" \
+    '[ ! -e "$dl/$dsc" ] && [ ! -e "$dl/.partial" ] && pinned'
+out=$(fetch); rc=$?
+check "download: the rerun downloads it again" '[ $rc = 0 ] && pinned'
+if [ $rc = 0 ] && [ -f "$dl/$dsc" ]; then rm -rf "$scratch/dl"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
