@@ -84,7 +84,7 @@ echo "fetch-qemu: qemu $version, $orig sha256 $QEMU_ORIG_SHA256 (pinned)"
 if [ ! -f "$dest/VERSION" ]; then
     rm -rf "$dest" "$dest.partial"
     echo "fetch-qemu: unpacking into $dest (dpkg-source -x applies Debian's patches)"
-    dpkg-source -x "$dsc" "$dest.partial" >"$WORK_DIR/dpkg-source.log" 2>&1 || {
+    dpkg-source -x --no-copy "$dsc" "$dest.partial" >"$WORK_DIR/dpkg-source.log" 2>&1 || {
         sed 's/^/  | /' "$WORK_DIR/dpkg-source.log" >&2
         rm -rf "$dest.partial"
         die "dpkg-source -x $dsc failed (output above); remove $dl and rerun"; }
