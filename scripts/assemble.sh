@@ -12,6 +12,14 @@ cd "$top"
 . "$here/config.sh"
 . "$here/stack-lib.sh"
 
+# One run at a time changes $WORK_DIR (see stack_locked); QEMU_SRC is
+# someone else's tree, where git's own locks are all there is
+if [ -z "${QEMU_SRC:-}" ] && [ -z "${HARNESS_LOCKED:-}" ]; then
+    rc=0
+    stack_locked "$here/assemble.sh" "$@" || rc=$?
+    exit $rc
+fi
+
 if [ -n "${QEMU_SRC:-}" ]; then
     src=$(cd "$QEMU_SRC" 2>/dev/null && pwd) || {
         echo "assemble: QEMU_SRC=$QEMU_SRC is not a folder" >&2; exit 1; }
@@ -24,7 +32,10 @@ else
     # The base is kept in a git repository beside the tree, not inside it:
     # QEMU's configure turns -Werror on in git checkouts. It is built
     # under a temporary name and published in one rename, so that an
-    # interrupted run leaves nothing half made.
+    # interrupted run leaves nothing half made: the next run starts it
+    # anew. git's automatic gc is kept off meanwhile: it detaches from the
+    # commit and would go on in the .partial repository, across the rename
+    # (or the next run's rm -rf).
     export GIT_DIR="$top/$WORK_DIR/qemu.git" GIT_WORK_TREE="$src"
     if [ ! -d "$GIT_DIR" ]; then
         rm -rf "$src" "$GIT_DIR.partial"
@@ -32,7 +43,8 @@ else
         cp -a "$WORK_DIR/pristine" "$src"
         GIT_DIR="$GIT_DIR.partial" git init -q -b patched
         GIT_DIR="$GIT_DIR.partial" git add -A -f  # Debian's tree has files its .gitignore lists
-        GIT_DIR="$GIT_DIR.partial" git -c user.name=base -c user.email=base@localhost \
+        GIT_DIR="$GIT_DIR.partial" git -c gc.auto=0 -c maintenance.auto=false \
+            -c user.name=base -c user.email=base@localhost \
             commit -q -m "QEMU $(cat "$src/VERSION") (Debian source package)"
         GIT_DIR="$GIT_DIR.partial" git tag -f base >/dev/null
         mv "$GIT_DIR.partial" "$GIT_DIR"
@@ -70,13 +82,14 @@ if [ -z "${QEMU_SRC:-}" ]; then
 
     # Never overwrite a change the harness did not make: every file it
     # manages must still be what it last wrote (or the base's version).
+    # A missing file is not a change to keep: deleting is how a change is
+    # dropped, and a run killed after removing a file leaves it missing.
     edited=
     for f in $changed; do
         [ -n "$last" ] || break
+        [ -e "$src/$f" ] || continue
         if git cat-file -e "$last:$f" 2>/dev/null; then
             git cat-file blob "$last:$f" | cmp -s - "$src/$f" && continue
-        else
-            [ -e "$src/$f" ] || continue
         fi
         # already what the series wants: not a conflict
         if git cat-file -e "$tree:$f" 2>/dev/null &&
@@ -109,7 +122,7 @@ if [ -z "${QEMU_SRC:-}" ]; then
     done
     commit=$(git -c user.name=harness -c user.email=harness@localhost \
              commit-tree "$tree" -p base -m "assembled series")
-    git update-ref refs/harness/assembled "$commit"
+    stack_update_ref refs/harness/assembled "$commit"
     echo "$src" > "$WORK_DIR/qemu-src"
     exit 0
 fi

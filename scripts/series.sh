@@ -77,7 +77,7 @@ for p in $(stack_patches); do
     head=$({ stack_message "$p"; printf '\nSigned-off-by: %s\n' "$who"; } |
            "${base_git[@]}" commit-tree "$t" -p "$head" -F -)
 done
-"${base_git[@]}" update-ref refs/harness/series "$head"
+GIT_DIR="$top/$WORK_DIR/qemu.git" stack_update_ref refs/harness/series "$head"
 sc_checkout "$head"
 
 rm -rf "$out"

@@ -171,3 +171,29 @@ stack_identity() {
     e=${SERIES_AUTHOR_EMAIL:-$(git -C "$top" config user.email || true)}
     if [ -n "$n" ] && [ -n "$e" ]; then echo "$n <$e>"; fi
 }
+
+# stack_locked CMD...: run the program CMD holding $WORK_DIR/.lock, so that
+# one run at a time changes the base, the assembled tree and the records
+# in $WORK_DIR/qemu.git. flock(1) itself holds the lock (-o), not CMD's
+# children (a git gc that detaches, say), and a run that is killed lets it
+# go. Under the lock already (HARNESS_LOCKED), CMD just runs.
+stack_locked() {
+    local lock="$top/$WORK_DIR/.lock" rc=0
+    if [ -n "${HARNESS_LOCKED:-}" ]; then "$@"; return; fi
+    mkdir -p "$top/$WORK_DIR"
+    HARNESS_LOCKED=1 flock -n -E 75 -o "$lock" "$@" || rc=$?
+    if [ $rc = 75 ]; then
+        echo "harness: another run is using $WORK_DIR; waiting for it to finish" >&2
+        rc=0
+        HARNESS_LOCKED=1 flock -o "$lock" "$@" || rc=$?
+    fi
+    return $rc
+}
+
+# stack_update_ref REF COMMIT: point REF of the repository in the
+# environment (GIT_DIR) at COMMIT, under the lock: a REF.lock that git
+# left there can only be a killed run's, and is removed first
+stack_update_ref() {
+    stack_locked sh -c 'rm -f "$(git rev-parse --git-path "$1.lock")" &&
+                        exec git update-ref "$1" "$2"' - "$1" "$2"
+}

@@ -9,6 +9,9 @@
 #   - make -f PATH/Makefile from another folder works as from the top
 #   - the QEMU download: one killed midway, a finished one cut short or
 #     missing its tarball, a damaged one; each rerun recovers by itself
+#   - runs killed at the worst moments of making the base and of recording
+#     the assembled tree, as an unprivileged user in a clone it owns: the
+#     next run recovers by itself
 # Ends with "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,12 +25,15 @@ fail() { echo "not ok - $1"; failed=$((failed + 1)); }
 check() { if eval "$2"; then ok "$1"; else fail "$1"; return 1; fi; }
 
 scratch=$(mktemp -d)
+user= ud=
 edited="$WORK_DIR/qemu/hw/xen/xen_unplug.c"
 cleanup() {
     if [ -d "$scratch/dl" ]; then rm -rf "$WORK_DIR/dl"; mv "$scratch/dl" "$WORK_DIR/dl"; fi
     [ -f "$scratch/saved" ] && cp "$scratch/saved" "$edited"
     [ -f "$scratch/own" ] && cp "$scratch/own" hw/xen/xen_platform.c
     rm -rf "$scratch"
+    [ -z "$ud" ] || rm -rf "$ud"
+    [ -z "$user" ] || userdel "$user" 2>/dev/null || userdel -f "$user"
 }
 trap cleanup EXIT
 
@@ -148,6 +154,140 @@ check "download: and it is not kept" \
 out=$(fetch); rc=$?
 check "download: the rerun downloads it again" '[ $rc = 0 ] && pinned'
 if [ $rc = 0 ] && [ -f "$dl/$dsc" ]; then rm -rf "$scratch/dl"; fi
+
+# 6. An unprivileged user: when run as root, a throwaway system user made
+# here (and removed at the end), else the user running this. It gets a
+# clone of this repository (as this working tree has it) with the
+# downloads and the unpacked base (hard links when run as root: the files
+# stay root's, read-only to that user), HOME=/nonexistent, and on PATH a
+# sudo that records being called and refuses, and a git that can kill the
+# run it is part of (for 7)
+ud=$(mktemp -d /tmp/xen-platform-user.XXXXXX)
+c="$ud/top"
+git clone -q --no-hardlinks "$top" "$c"
+git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$c" -xf -
+mkdir -p "$c/$WORK_DIR" "$ud/bin" "$ud/tiny/$WORK_DIR/pristine"
+cp -a "$c/scripts" "$ud/tiny/"
+cat > "$ud/bin/sudo" <<SH
+#!/bin/sh
+echo "\$*" >> "$ud/sudo.log"
+echo "sudo: refused (this scenario's stand-in)" >&2
+exit 1
+SH
+# git, killing its process group (the run) just before the command named
+# by KILL_BEFORE, or just after the one named by KILL_AFTER
+cat > "$ud/bin/git" <<SH
+#!/bin/sh
+[ -n "\${KILL_BEFORE:-}" ] && [ "\$*" = "\$KILL_BEFORE" ] && kill -KILL 0
+$(command -v git) "\$@"; rc=\$?
+[ -n "\${KILL_AFTER:-}" ] && [ "\$*" = "\$KILL_AFTER" ] && kill -KILL 0
+exit \$rc
+SH
+chmod +x "$ud/bin/sudo" "$ud/bin/git"
+# a base of two files for 7's killed runs (fetch-qemu.sh checks the
+# download, and finds the tree unpacked)
+cp "$WORK_DIR/pristine/VERSION" "$WORK_DIR/pristine/README.rst" "$ud/tiny/$WORK_DIR/pristine/"
+if [ "$(id -u)" = 0 ]; then
+    user=xen-platform-scn$$
+    useradd --system --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin "$user"
+    chown -R "$user:" "$ud"
+    cp -al "$WORK_DIR/dl" "$WORK_DIR/pristine" "$c/$WORK_DIR/"
+    cp -al "$WORK_DIR/dl" "$ud/tiny/$WORK_DIR/"
+    as_user() { (cd "$ud" && runuser -u "$user" -- env HOME=/nonexistent \
+        PATH="$ud/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"); }
+else
+    cp -a "$WORK_DIR/dl" "$WORK_DIR/pristine" "$c/$WORK_DIR/"
+    cp -a "$WORK_DIR/dl" "$ud/tiny/$WORK_DIR/"
+    as_user() { (cd "$ud" && env HOME=/nonexistent PATH="$ud/bin:$PATH" "$@"); }
+fi
+
+# 7. Killed runs, as that user, in a session of their own that the git
+# above kills whole. Making the base, on the two-file base
+# (assemble.sh --base-only, as make branch runs it): killed halfway (the
+# files added, no commit yet), and at the worst moment, with the base
+# committed and tagged but not yet published
+t="$ud/tiny/$WORK_DIR"
+base_ok() {
+    [ ! -e "$t/qemu.git.partial" ] &&
+    [ "$(as_user git --git-dir="$t/qemu.git" ls-tree --name-only base 2>&1 | tr "\n" " ")" = "README.rst VERSION " ]
+}
+for kill in "add -A -f" "tag -f base"; do
+    out=$(as_user env KILL_AFTER="$kill" setsid -w "$ud/tiny/scripts/assemble.sh" --base-only 2>&1); rc=$?
+    check "killed making the base, after git $kill: nothing is published" \
+        '[ $rc != 0 ] && [ ! -e "$t/qemu.git" ]'
+    out=$(as_user "$ud/tiny/scripts/assemble.sh" --base-only 2>&1); rc=$?
+    check "the rerun makes the base anew and publishes it" '[ $rc = 0 ] && base_ok' ||
+        sed 's/^/    /' <<< "$out"
+    as_user rm -rf "$t/qemu.git" "$t/qemu"
+done
+# The real base, in the clone (make assemble: the dependency step, then
+# assemble.sh): killed just after publishing the base, before the tree is
+# assembled
+cgit() { as_user git --git-dir="$c/$WORK_DIR/qemu.git" "$@"; }
+out=$(as_user env KILL_BEFORE="read-tree base" setsid -w make -f "$c/Makefile" assemble 2>&1); rc=$?
+check "killed just after publishing the base" \
+    '[ $rc != 0 ] && cgit rev-parse -q --verify base >/dev/null &&
+     ! cgit rev-parse -q --verify refs/harness/assembled >/dev/null' || sed 's/^/    /' <<< "$out"
+assembled() {
+    local f
+    [ "$(cat "$c/$WORK_DIR/qemu-src" 2>/dev/null)" = "$c/$WORK_DIR/qemu" ] || return 1
+    for f in hw/xen/xen_platform.c hw/xen/xen_unplug.c include/hw/xen/xen_platform.h \
+             qapi/xen-platform.json tests/qtest/xen-platform-test.c; do
+        cmp -s "$c/$f" "$c/$WORK_DIR/qemu/$f" || return 1
+    done
+}
+out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
+check "the rerun assembles the tree" '[ $rc = 0 ] && assembled' || sed 's/^/    /' <<< "$out"
+check "no git gc was left working in the repository that was renamed" \
+    '! ls "$c/$WORK_DIR/qemu.git"/gc.* >/dev/null 2>&1'
+# Recording the assembled tree: killed inside git update-ref (its lock
+# left), and killed after a file was removed but before the record says
+# so (as if the stack had had one more file)
+as_user touch "$c/$WORK_DIR/qemu.git/refs/harness/assembled.lock"
+out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
+check "killed while recording the assembled tree (git's lock left): the rerun works" \
+    '[ $rc = 0 ] && [ ! -e "$c/$WORK_DIR/qemu.git/refs/harness/assembled.lock" ]' ||
+    sed 's/^/    /' <<< "$out"
+gone=hw/xen/xen_platform_gone.c
+as_user env GIT_DIR="$c/$WORK_DIR/qemu.git" GIT_INDEX_FILE="$ud/index" bash -c '
+    git read-tree refs/harness/assembled &&
+    git update-index --add --cacheinfo "100644,$(echo "/* gone */" | git hash-object -w --stdin),$1" &&
+    t=$(git write-tree) &&
+    t=$(git -c user.name=t -c user.email=t@localhost commit-tree "$t" -p base -m earlier) &&
+    git update-ref refs/harness/assembled "$t"' - "$gone"; prep=$?
+out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
+check "killed after removing a file, before recording it: the rerun works" \
+    '[ $prep = 0 ] && [ $rc = 0 ] && [ ! -e "$c/$WORK_DIR/qemu/$gone" ] && assembled' ||
+    sed 's/^/    /' <<< "$out"
+as_user sh -c 'echo "/* an edit */" >> "$1"' - "$c/$WORK_DIR/qemu/hw/xen/xen_unplug.c"
+out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
+check "an edit in work/qemu stops the run" '[ $rc != 0 ] && grep -q "changed outside the harness" <<< "$out"'
+as_user rm "$c/$WORK_DIR/qemu/hw/xen/xen_unplug.c"
+out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
+check "deleting the file, as the message says, drops the edit" '[ $rc = 0 ] && assembled' ||
+    sed 's/^/    /' <<< "$out"
+# Two runs at once: the second waits for the first (here, a holder of
+# the lock that lets it go once the run says it waits)
+waits() {   # FILE PATTERN: wait up to a minute for PATTERN in FILE
+    local i
+    for i in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+as_user flock "$c/$WORK_DIR/.lock" sh -c \
+    'echo held > "$1/held"; while [ ! -e "$1/release" ]; do sleep 0.1; done' - "$ud" &
+holder=$!
+waits "$ud/held" held
+as_user make -f "$c/Makefile" assemble > "$ud/run.out" 2>&1 &
+run=$!
+waits "$ud/run.out" "another run is using $WORK_DIR; waiting"; said=$?
+touch "$ud/release"
+wait $run; rc=$?
+wait $holder
+check "a run waits for one already changing work/, and says so" \
+    '[ $said = 0 ] && [ $rc = 0 ] && assembled' || sed 's/^/    /' "$ud/run.out"
+rm -rf "$ud"; ud=
+if [ -n "$user" ]; then userdel "$user"; user=; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
