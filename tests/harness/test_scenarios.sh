@@ -9,9 +9,12 @@
 #   - make -f PATH/Makefile from another folder works as from the top
 #   - the QEMU download: one killed midway, a finished one cut short or
 #     missing its tarball, a damaged one; each rerun recovers by itself
-#   - runs killed at the worst moments of making the base and of recording
-#     the assembled tree, as an unprivileged user in a clone it owns: the
-#     next run recovers by itself
+#   - an unprivileged user (HOME=/nonexistent, no working sudo), in a clone
+#     it owns: the dependency step needs no sudo when everything is
+#     installed and asks it only for what is missing; make check runs up
+#     to its build
+#   - in that clone, runs killed at the worst moments of making the base
+#     and of recording the assembled tree: the next run recovers by itself
 # Ends with "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -187,10 +190,12 @@ chmod +x "$ud/bin/sudo" "$ud/bin/git"
 # a base of two files for 7's killed runs (fetch-qemu.sh checks the
 # download, and finds the tree unpacked)
 cp "$WORK_DIR/pristine/VERSION" "$WORK_DIR/pristine/README.rst" "$ud/tiny/$WORK_DIR/pristine/"
-if [ "$(id -u)" = 0 ]; then
+if [ "$(id -u)" = 0 ] && ! useradd --system --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin "xen-platform-scn$$"; then
+    fail "a throwaway user for the unprivileged cases (useradd failed; they fail too)"
+    as_user() { echo "no throwaway user" >&2; return 1; }
+elif [ "$(id -u)" = 0 ]; then
     user=xen-platform-scn$$
-    useradd --system --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin "$user"
     chown -R "$user:" "$ud"
     cp -al "$WORK_DIR/dl" "$WORK_DIR/pristine" "$c/$WORK_DIR/"
     cp -al "$WORK_DIR/dl" "$ud/tiny/$WORK_DIR/"
@@ -201,6 +206,20 @@ else
     cp -a "$WORK_DIR/dl" "$ud/tiny/$WORK_DIR/"
     as_user() { (cd "$ud" && env HOME=/nonexistent PATH="$ud/bin:$PATH" "$@"); }
 fi
+out=$(as_user make -f "$c/Makefile" deps 2>&1); rc=$?
+check "user: the dependency step, everything installed, needs no sudo" \
+    '[ $rc = 0 ] && [ ! -e "$ud/sudo.log" ]' || sed 's/^/    /' <<< "$out"
+pkg=xen-platform-no-such-package
+cp "$c/scripts/config.sh" "$ud/config.sh"
+as_user sed -i "s/^BUILD_DEPS=\"/&$pkg /" "$c/scripts/config.sh"
+out=$(as_user "$c/scripts/install-deps.sh" 2>&1); rc=$?
+as_user cp "$ud/config.sh" "$c/scripts/config.sh"
+check "user: with a package missing, it names it and asks sudo to install it, and only it" \
+    '[ $rc != 0 ] && grep -qx "install-deps: missing: $pkg" <<< "$out" &&
+     grep -q "apt-get install .* $pkg\$" "$ud/sudo.log" &&
+     ! grep "apt-get install" "$ud/sudo.log" | grep -qv " $pkg\$"' ||
+    sed 's/^/    /' <<< "$out"
+rm -f "$ud/sudo.log"
 
 # 7. Killed runs, as that user, in a session of their own that the git
 # above kills whole. Making the base, on the two-file base
@@ -286,6 +305,17 @@ wait $run; rc=$?
 wait $holder
 check "a run waits for one already changing work/, and says so" \
     '[ $said = 0 ] && [ $rc = 0 ] && assembled' || sed 's/^/    /' "$ud/run.out"
+# make check up to its build: QEMU's configure in the clone's tree is
+# replaced by a stand-in that stops there
+printf '#!/bin/sh\necho "configure stand-in: $*"\nexit 1\n' |
+    as_user sh -c 'cat > "$1"' - "$c/$WORK_DIR/qemu/configure"
+out=$(as_user make -f "$c/Makefile" check 2>&1); rc=$?
+check "user: make check runs its end-state check and gets to configure" \
+    '[ $rc != 0 ] && grep -q "^stack: .* end state = " <<< "$out" &&
+     grep -q "^configure stand-in: " <<< "$out"' || sed 's/^/    /' <<< "$out"
+check "user: with HOME=/nonexistent, ccache's cache is work/ccache, as the build says" \
+    'grep -qF "is not writable; using $c/$WORK_DIR/ccache" <<< "$out"'
+check "user: sudo was not called" '[ ! -e "$ud/sudo.log" ]'
 rm -rf "$ud"; ud=
 if [ -n "$user" ]; then userdel "$user"; user=; fi
 
