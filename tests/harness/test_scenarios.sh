@@ -15,16 +15,19 @@
 #     to its build
 #   - in that clone, runs killed at the worst moments of making the base
 #     and of recording the assembled tree: the next run recovers by itself
-# Ends with "N passed, N failed".
+#   - make check's qtests through meson test: the counting of subtests from
+#     meson's JSON log, and a failing run of them seen as failed
+# Ends with "N passed, N failed" (and ", N skipped" if some were).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cd "$top"
 . scripts/config.sh
 
-passed=0 failed=0
+passed=0 failed=0 skipped=
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "not ok - $1"; failed=$((failed + 1)); }
+skip() { echo "ok - $1 # SKIP"; skipped=$((${skipped:-0} + 1)); }
 check() { if eval "$2"; then ok "$1"; else fail "$1"; return 1; fi; }
 
 scratch=$(mktemp -d)
@@ -319,5 +322,48 @@ check "user: sudo was not called" '[ ! -e "$ud/sudo.log" ]'
 rm -rf "$ud"; ud=
 if [ -n "$user" ]; then userdel "$user"; user=; fi
 
-echo "$passed passed, $failed failed"
+# 8. make check's qtests run through meson test, counted by
+# scripts/testlog.py from meson's JSON log: first on a log written here
+# (a pass with a skip, a failing subtest, a crash, a test meson skipped,
+# a test missing), then for real, with timeouts too short to pass
+cat > "$scratch/testlog.json" <<'JSON'
+{"name": "qemu:qtest+qtest-x86_64 / qtest-x86_64/t-pass", "result": "OK", "returncode": 0, "duration": 1.5, "stdout": "1..3\nok 1 /x/a\nok 2 /x/b # SKIP no xenstore\nok 3 /x/c\n", "stderr": ""}
+{"name": "qemu:qtest+qtest-x86_64 / qtest-x86_64/t-notok", "result": "FAIL", "returncode": 1, "duration": 1.0, "stdout": "1..2\nok 1 /x/d\n# Start of x tests\n# the verdict was 0xd249\nnot ok 2 /x/e\n", "stderr": ""}
+{"name": "qemu:qtest+qtest-x86_64 / qtest-x86_64/t-crash", "result": "ERROR", "returncode": -6, "duration": 0.2, "stdout": "1..3\nok 1 /x/f\nBail out! ERROR:t.c:9:f: assertion failed\n", "stderr": "**\nERROR:t.c:9:f: assertion failed\n"}
+{"name": "qemu:qtest+qtest-x86_64 / qtest-x86_64/t-skip", "result": "SKIP", "returncode": 77, "duration": 0.1, "stdout": "1..0 # SKIP no KVM\n", "stderr": ""}
+JSON
+out=$(python3 scripts/testlog.py "$scratch/testlog.json" qtest-x86_64/t-pass qtest-x86_64/t-notok \
+      qtest-x86_64/t-crash qtest-x86_64/t-skip qtest-x86_64/t-missing); rc=$?
+check "qtest counts: subtests passed, failed and skipped, crashes and missing tests" \
+    '[ $rc = 1 ] && [ "$(tail -n 1 <<< "$out")" = "4 passed, 3 failed, 2 skipped" ]' ||
+    sed 's/^/    /' <<< "$out"
+check "qtest counts: the failing subtest is shown after what the test said before it" \
+    'grep -A1 -x "     # the verdict was 0xd249" <<< "$out" | grep -qx "   not ok 2 /x/e" &&
+     ! grep -q "Start of" <<< "$out"'
+check "qtest counts: a crash is shown with its Bail out! line and its stderr" \
+    'grep -qx "   Bail out! ERROR:t.c:9:f: assertion failed" <<< "$out" &&
+     grep -qx "   t-crash failed: ERROR, killed by signal 6" <<< "$out" &&
+     grep -qx "   | ERROR:t.c:9:f: assertion failed" <<< "$out"'
+out=$(python3 scripts/testlog.py "$scratch/testlog.json" qtest-x86_64/t-pass qtest-x86_64/t-skip); rc=$?
+check "qtest counts: all passed or skipped is a pass" \
+    '[ $rc = 0 ] && [ "$(tail -n 1 <<< "$out")" = "2 passed, 0 failed, 2 skipped" ]'
+# for real: on the build make check made (not built here)
+built=yes
+for t in qemu-system-x86_64 qemu-img tests/qtest/xen-platform-test tests/qtest/qmp-cmd-test \
+         tests/qtest/device-introspect-test tests/qtest/qom-test tests/qtest/test-hmp; do
+    [ -x "$BUILD_DIR/$t" ] || built=
+done
+if [ -n "$built" ]; then
+    out=$(MESON_TEST_ARGS="--timeout-multiplier=0.001 --logbase=scenario-timeouts" \
+          scripts/check.sh 2>&1); rc=$?
+    check "make check's qtests, every one timing out: check.sh fails and says so" \
+        '[ $rc != 0 ] && grep -q "xen-platform-test failed: timed out after" <<< "$out" &&
+         tail -n 1 <<< "$out" | grep -qE "^[0-9]+ passed, ([5-9]|[1-9][0-9]+) failed, [0-9]+ skipped$"' ||
+        sed 's/^/    /' <<< "$out"
+    rm -f "$BUILD_DIR"/meson-logs/scenario-timeouts.*
+else
+    skip "make check's qtests for real: no build of make check in $BUILD_DIR"
+fi
+
+echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 [ "$failed" = 0 ]
