@@ -127,7 +127,7 @@ esac
 SH
 chmod +x "$scratch/apt/apt-get"
 fetch() { scripts/fetch-qemu.sh "$WORK_DIR/pristine" 2>&1; }
-# in a session of its own, which the stand-in can kill whole
+# with setsid: a process group of its own, which the stand-in can kill whole
 fake_fetch() {
     PATH="$scratch/apt:$PATH" FAKE_APT=$1 SAVED="$scratch/dl" ORIG=$orig \
         setsid -w scripts/fetch-qemu.sh "$WORK_DIR/pristine" 2>&1
@@ -224,8 +224,8 @@ check "user: with a package missing, it names it and asks sudo to install it, an
     sed 's/^/    /' <<< "$out"
 rm -f "$ud/sudo.log"
 
-# 7. Killed runs, as that user, in a session of their own that the git
-# above kills whole. Making the base, on the two-file base
+# 7. Killed runs, as that user, each in a process group of its own
+# (setsid), which the git above kills whole. Making the base, on the two-file base
 # (assemble.sh --base-only, as make branch runs it): killed halfway (the
 # files added, no commit yet), and at the worst moment, with the base
 # committed and tagged but not yet published
