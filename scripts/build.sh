@@ -43,6 +43,10 @@ done
 if command -v ccache >/dev/null; then
     # hits across clones of this repository, too
     export CCACHE_BASEDIR="$top" CCACHE_NOHASHDIR=1
+    # Depend mode: on a miss ccache takes the headers from the compiler's
+    # own -MD output instead of running the preprocessor first, which
+    # costs a cold build about a third more CPU time
+    export CCACHE_DEPEND=1
     # ccache fails every compile when its cache (by default in
     # $HOME/.cache/ccache) cannot be written, e.g. HOME=/nonexistent
     ccdir=$(ccache -k cache_dir 2>/dev/null) || ccdir=
