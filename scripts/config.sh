@@ -60,10 +60,14 @@ SERIES_DIR=build/series$BASE_SUFFIX        # make series: the exported patches
 SERIES_VERSION=${SERIES_VERSION:-2}
 
 # Configure flags shared by every build of the assembled tree.
+# -g1: line tables only (backtraces with file:line, no variables), which
+# compiles about an eighth faster than QEMU's default -g; for gdb with
+# variables, change it to -g here (the next build reconfigures).
 QEMU_CONFIGURE_FLAGS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \
 --enable-kvm --enable-tcg --disable-docs --disable-user \
 --without-default-features --enable-slirp --enable-fdt=system \
 --disable-install-blobs --disable-werror --enable-tools \
+--extra-cflags=-g1 \
 --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
 
 # The fuzzing build (make fuzz): clang with libFuzzer, ASan and UBSan.
