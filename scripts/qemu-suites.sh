@@ -89,6 +89,8 @@ start=$SECONDS
     { tail -n 20 "$base_out.log"; bail "the base does not configure (see $base_out.log)"; }
 # shellcheck disable=SC2086
 "$py" "$meson_data" tests "$BASE_BUILD_DIR" $suites | sort > "$base_out/registered"
+# an empty list would make every test look like the series' own
+[ -s "$base_out/registered" ] || bail "meson lists no tests of $suites on the base"
 missing=$(comm -23 "$base_out/registered" "$out/registered")
 added=$(comm -13 "$base_out/registered" "$out/registered")
 echo "   $(wc -l < "$base_out/registered") tests registered on the base, $(wc -l < "$out/registered") with the series"
