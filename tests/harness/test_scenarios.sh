@@ -163,17 +163,23 @@ if [ $rc = 0 ] && [ -f "$dl/$dsc" ]; then rm -rf "$scratch/dl"; fi
 
 # 6. An unprivileged user: when run as root, a throwaway system user made
 # here (and removed at the end), else the user running this. It gets a
-# clone of this repository (as this working tree has it) with the
-# downloads and the unpacked base (hard links when run as root: the files
-# stay root's, read-only to that user), HOME=/nonexistent, and on PATH a
-# sudo that records being called and refuses, and a git that can kill the
-# run it is part of (for 7)
+# clone of this repository (as this working tree has it), HOME=/nonexistent,
+# and on PATH a sudo that records being called and refuses, and a git that
+# can kill the run it is part of (for 7). The clone's download is this
+# one's (hard links when run as root: root's files, read-only to that
+# user); its unpacked base is QEMU's tree cut down to the files the series
+# changes (and VERSION and configure), which the harness handles as it
+# does the whole tree, and which keeps these cases' writes small.
 ud=$(mktemp -d /tmp/xen-platform-user.XXXXXX)
 c="$ud/top"
 git clone -q --no-hardlinks "$top" "$c"
 git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$c" -xf -
-mkdir -p "$c/$WORK_DIR" "$ud/bin" "$ud/tiny/$WORK_DIR/pristine"
-cp -a "$c/scripts" "$ud/tiny/"
+mkdir -p "$c/$WORK_DIR/pristine" "$ud/bin"
+for f in VERSION configure \
+         $(git --git-dir="$WORK_DIR/qemu.git" diff --name-only --diff-filter=MD base refs/harness/assembled); do
+    mkdir -p "$(dirname "$c/$WORK_DIR/pristine/$f")"
+    cp -p "$WORK_DIR/pristine/$f" "$c/$WORK_DIR/pristine/$f"
+done
 cat > "$ud/bin/sudo" <<SH
 #!/bin/sh
 echo "\$*" >> "$ud/sudo.log"
@@ -190,9 +196,6 @@ $(command -v git) "\$@"; rc=\$?
 exit \$rc
 SH
 chmod +x "$ud/bin/sudo" "$ud/bin/git"
-# a base of two files for 7's killed runs (fetch-qemu.sh checks the
-# download, and finds the tree unpacked)
-cp "$WORK_DIR/pristine/VERSION" "$WORK_DIR/pristine/README.rst" "$ud/tiny/$WORK_DIR/pristine/"
 if [ "$(id -u)" = 0 ] && ! useradd --system --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin "xen-platform-scn$$"; then
     fail "a throwaway user for the unprivileged cases (useradd failed; they fail too)"
@@ -200,13 +203,11 @@ if [ "$(id -u)" = 0 ] && ! useradd --system --no-create-home --home-dir /nonexis
 elif [ "$(id -u)" = 0 ]; then
     user=xen-platform-scn$$
     chown -R "$user:" "$ud"
-    cp -al "$WORK_DIR/dl" "$WORK_DIR/pristine" "$c/$WORK_DIR/"
-    cp -al "$WORK_DIR/dl" "$ud/tiny/$WORK_DIR/"
+    cp -al "$WORK_DIR/dl" "$c/$WORK_DIR/"
     as_user() { (cd "$ud" && runuser -u "$user" -- env HOME=/nonexistent \
         PATH="$ud/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"); }
 else
-    cp -a "$WORK_DIR/dl" "$WORK_DIR/pristine" "$c/$WORK_DIR/"
-    cp -a "$WORK_DIR/dl" "$ud/tiny/$WORK_DIR/"
+    cp -a "$WORK_DIR/dl" "$c/$WORK_DIR/"
     as_user() { (cd "$ud" && env HOME=/nonexistent PATH="$ud/bin:$PATH" "$@"); }
 fi
 out=$(as_user make -f "$c/Makefile" deps 2>&1); rc=$?
@@ -225,54 +226,50 @@ check "user: with a package missing, it names it and asks sudo to install it, an
 rm -f "$ud/sudo.log"
 
 # 7. Killed runs, as that user, each in a process group of its own
-# (setsid), which the git above kills whole. Making the base, on the two-file base
-# (assemble.sh --base-only, as make branch runs it): killed halfway (the
-# files added, no commit yet), and at the worst moment, with the base
-# committed and tagged but not yet published
-t="$ud/tiny/$WORK_DIR"
-base_ok() {
-    [ ! -e "$t/qemu.git.partial" ] &&
-    [ "$(as_user git --git-dir="$t/qemu.git" ls-tree --name-only base 2>&1 | tr "\n" " ")" = "README.rst VERSION " ]
-}
-for kill in "add -A -f" "tag -f base"; do
-    out=$(as_user env KILL_AFTER="$kill" setsid -w "$ud/tiny/scripts/assemble.sh" --base-only 2>&1); rc=$?
-    check "killed making the base, after git $kill: nothing is published" \
-        '[ $rc != 0 ] && [ ! -e "$t/qemu.git" ]'
-    out=$(as_user "$ud/tiny/scripts/assemble.sh" --base-only 2>&1); rc=$?
-    check "the rerun makes the base anew and publishes it" '[ $rc = 0 ] && base_ok' ||
-        sed 's/^/    /' <<< "$out"
-    as_user rm -rf "$t/qemu.git" "$t/qemu"
-done
-# The real base, in the clone (make assemble: the dependency step, then
-# assemble.sh): killed just after publishing the base, before the tree is
-# assembled
-cgit() { as_user git --git-dir="$c/$WORK_DIR/qemu.git" "$@"; }
-out=$(as_user env KILL_BEFORE="read-tree base" setsid -w make -f "$c/Makefile" assemble 2>&1); rc=$?
-check "killed just after publishing the base" \
-    '[ $rc != 0 ] && cgit rev-parse -q --verify base >/dev/null &&
-     ! cgit rev-parse -q --verify refs/harness/assembled >/dev/null' || sed 's/^/    /' <<< "$out"
+# (setsid), which the git above kills whole; make assemble is the
+# dependency step, then assemble.sh. Making the base: killed halfway (the
+# files added, no commit yet), at the worst moment (the base committed and
+# tagged but not yet published), and just after publishing it, before the
+# tree is assembled; each run after a kill starts where it must. git's
+# trace2 log shows what git ran meanwhile.
+w="$c/$WORK_DIR"
+cgit() { as_user git --git-dir="$w/qemu.git" "$@"; }
 assembled() {
     local f
-    [ "$(cat "$c/$WORK_DIR/qemu-src" 2>/dev/null)" = "$c/$WORK_DIR/qemu" ] || return 1
+    [ "$(cat "$w/qemu-src" 2>/dev/null)" = "$w/qemu" ] || return 1
     for f in hw/xen/xen_platform.c hw/xen/xen_unplug.c include/hw/xen/xen_platform.h \
              qapi/xen-platform.json tests/qtest/xen-platform-test.c; do
-        cmp -s "$c/$f" "$c/$WORK_DIR/qemu/$f" || return 1
+        cmp -s "$c/$f" "$w/qemu/$f" || return 1
     done
 }
+trace="$ud/trace2.json"
+for kill in "add -A -f" "tag -f base"; do
+    out=$(as_user env GIT_TRACE2_EVENT="$trace" KILL_AFTER="$kill" \
+          setsid -w make -f "$c/Makefile" assemble 2>&1); rc=$?
+    check "killed making the base, after git $kill: nothing is published" \
+        '[ $rc != 0 ] && [ ! -e "$w/qemu.git" ] && [ -d "$w/qemu.git.partial" ]' ||
+        sed 's/^/    /' <<< "$out"
+done
+out=$(as_user env GIT_TRACE2_EVENT="$trace" KILL_BEFORE="read-tree base" \
+      setsid -w make -f "$c/Makefile" assemble 2>&1); rc=$?
+check "the rerun makes the whole base anew and publishes it; killed just after that" \
+    '[ $rc != 0 ] && [ ! -e "$w/qemu.git.partial" ] &&
+     [ "$(cgit ls-tree -r --name-only base)" = "$(cd "$w/pristine" && find . -type f | cut -c3- | LC_ALL=C sort)" ] &&
+     ! cgit rev-parse -q --verify refs/harness/assembled >/dev/null' || sed 's/^/    /' <<< "$out"
+check "no automatic gc was started while the base was made (it would go on in the .partial repository)" \
+    '[ -s "$trace" ] && ! grep -qE "\"argv\":\[[^]]*\"(gc|maintenance)\"" "$trace"'
 out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
 check "the rerun assembles the tree" '[ $rc = 0 ] && assembled' || sed 's/^/    /' <<< "$out"
-check "no git gc was left working in the repository that was renamed" \
-    '! ls "$c/$WORK_DIR/qemu.git"/gc.* >/dev/null 2>&1'
 # Recording the assembled tree: killed inside git update-ref (its lock
 # left), and killed after a file was removed but before the record says
 # so (as if the stack had had one more file)
-as_user touch "$c/$WORK_DIR/qemu.git/refs/harness/assembled.lock"
+as_user touch "$w/qemu.git/refs/harness/assembled.lock"
 out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
 check "killed while recording the assembled tree (git's lock left): the rerun works" \
-    '[ $rc = 0 ] && [ ! -e "$c/$WORK_DIR/qemu.git/refs/harness/assembled.lock" ]' ||
+    '[ $rc = 0 ] && [ ! -e "$w/qemu.git/refs/harness/assembled.lock" ]' ||
     sed 's/^/    /' <<< "$out"
 gone=hw/xen/xen_platform_gone.c
-as_user env GIT_DIR="$c/$WORK_DIR/qemu.git" GIT_INDEX_FILE="$ud/index" bash -c '
+as_user env GIT_DIR="$w/qemu.git" GIT_INDEX_FILE="$ud/index" bash -c '
     git read-tree refs/harness/assembled &&
     git update-index --add --cacheinfo "100644,$(echo "/* gone */" | git hash-object -w --stdin),$1" &&
     t=$(git write-tree) &&
@@ -280,12 +277,12 @@ as_user env GIT_DIR="$c/$WORK_DIR/qemu.git" GIT_INDEX_FILE="$ud/index" bash -c '
     git update-ref refs/harness/assembled "$t"' - "$gone"; prep=$?
 out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
 check "killed after removing a file, before recording it: the rerun works" \
-    '[ $prep = 0 ] && [ $rc = 0 ] && [ ! -e "$c/$WORK_DIR/qemu/$gone" ] && assembled' ||
+    '[ $prep = 0 ] && [ $rc = 0 ] && [ ! -e "$w/qemu/$gone" ] && assembled' ||
     sed 's/^/    /' <<< "$out"
-as_user sh -c 'echo "/* an edit */" >> "$1"' - "$c/$WORK_DIR/qemu/hw/xen/xen_unplug.c"
+as_user sh -c 'echo "/* an edit */" >> "$1"' - "$w/qemu/hw/xen/xen_unplug.c"
 out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
 check "an edit in work/qemu stops the run" '[ $rc != 0 ] && grep -q "changed outside the harness" <<< "$out"'
-as_user rm "$c/$WORK_DIR/qemu/hw/xen/xen_unplug.c"
+as_user rm "$w/qemu/hw/xen/xen_unplug.c"
 out=$(as_user make -f "$c/Makefile" assemble 2>&1); rc=$?
 check "deleting the file, as the message says, drops the edit" '[ $rc = 0 ] && assembled' ||
     sed 's/^/    /' <<< "$out"
@@ -296,7 +293,7 @@ waits() {   # FILE PATTERN: wait up to a minute for PATTERN in FILE
     for i in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
     return 1
 }
-as_user flock "$c/$WORK_DIR/.lock" sh -c \
+as_user flock "$w/.lock" sh -c \
     'echo held > "$1/held"; while [ ! -e "$1/release" ]; do sleep 0.1; done' - "$ud" &
 holder=$!
 waits "$ud/held" held
@@ -311,13 +308,13 @@ check "a run waits for one already changing work/, and says so" \
 # make check up to its build: QEMU's configure in the clone's tree is
 # replaced by a stand-in that stops there
 printf '#!/bin/sh\necho "configure stand-in: $*"\nexit 1\n' |
-    as_user sh -c 'cat > "$1"' - "$c/$WORK_DIR/qemu/configure"
+    as_user sh -c 'cat > "$1"' - "$w/qemu/configure"
 out=$(as_user make -f "$c/Makefile" check 2>&1); rc=$?
 check "user: make check runs its end-state check and gets to configure" \
     '[ $rc != 0 ] && grep -q "^stack: .* end state = " <<< "$out" &&
      grep -q "^configure stand-in: " <<< "$out"' || sed 's/^/    /' <<< "$out"
 check "user: with HOME=/nonexistent, ccache's cache is work/ccache, as the build says" \
-    'grep -qF "is not writable; using $c/$WORK_DIR/ccache" <<< "$out"'
+    'grep -qF "is not writable; using $w/ccache" <<< "$out"'
 check "user: sudo was not called" '[ ! -e "$ud/sudo.log" ]'
 rm -rf "$ud"; ud=
 if [ -n "$user" ]; then userdel "$user"; user=; fi
