@@ -32,6 +32,12 @@ fi
 if [ -e "$src/.git" ]; then
     extra+=(--extra-cflags=-Wno-error)
 fi
+# DEVICES=tests: QEMU's configure takes a devices file by its path from
+# the tree's configs/devices/x86_64-softmmu, without the .mak
+if [ "$DEVICES" = tests ]; then
+    mak=$(realpath --relative-to="$src/configs/devices/x86_64-softmmu" "$here/devices-tests.mak")
+    extra+=(--without-default-devices "--with-devices-x86_64=${mak%.mak}")
+fi
 cc=cc cxx=c++ rest=()
 for f in $QEMU_CONFIGURE_FLAGS ${extra[@]+"${extra[@]}"}; do
     case "$f" in

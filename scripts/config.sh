@@ -70,6 +70,19 @@ QEMU_CONFIGURE_FLAGS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \
 --extra-cflags=-g1 \
 --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
 
+# DEVICES: which boards and devices qemu-system-x86_64 has. default: QEMU's
+# default set for x86_64. tests: only those the harness's tests use
+# (scripts/devices-tests.mak), a shorter cold build, but QEMU's own qtests
+# then cover only those. A change reconfigures the build folders.
+DEVICES=${DEVICES:-default}
+case "$DEVICES" in
+default|tests) ;;
+*)
+    echo "config: DEVICES=$DEVICES is not a device set (default or tests)" >&2
+    exit 1
+    ;;
+esac
+
 # The fuzzing build (make fuzz): clang with libFuzzer, ASan and UBSan.
 FUZZ_DEPS="clang-14 libclang-rt-14-dev"
 FUZZ_BUILD_DIR=build-fuzz$BASE_SUFFIX
