@@ -23,9 +23,16 @@ CONFIG_VIRTIO_SCSI=y
 CONFIG_SCSI=y
 CONFIG_LSI_SCSI_PCI=y
 CONFIG_NVME_PCI=y
+# nvme calls it, but its Kconfig entry does not select it
+CONFIG_SPDM_SOCKET=y
 # devices behind a bridge, a NIC on a PCIe root port
 CONFIG_PCI_BRIDGE=y
 CONFIG_PCIE_PORT=y
+# QEMU 10.2's ACPI tables for x86 call into CXL, whose stubs lack what
+# they call, and CXL's mailbox into its type 3 device
+CONFIG_PXB=y
+CONFIG_CXL=y
+CONFIG_CXL_MEM_DEVICE=y
 # isa-debugcon (interop) and isa-debug-exit (bench)
 CONFIG_ISA_DEBUG=y
 # the boards' default display
