@@ -143,13 +143,29 @@ if [ -n "$check_each" ]; then
             status=1
             continue
         fi
+        # QEMU's configure makes warnings errors in a git checkout: a
+        # warning in a file the series changed fails the commit
+        r="builds"
+        warned=$(grep -F ': warning: ' "$log" | grep -F -f <("${base_git[@]}" diff --name-only base "$rev") | sort -u) || true
+        if [ -n "$warned" ]; then
+            echo "$warned" | sed 's/^/    /'
+            r="builds with warnings, FAILED"
+            status=1
+        fi
         # every qtest of the series' that exists at this commit, and
         # QEMU's QMP command test, which calls every query command
-        r="builds"
+        # (both at once: each is one test process and one QEMU at a time)
+        ran=()
         for t in xen-platform-test qmp-cmd-test; do
             [ -x "$bdir/tests/qtest/$t" ] && [ -f "$tree/tests/qtest/$t.c" ] || continue
-            if QTEST_QEMU_BINARY="$bdir/qemu-system-x86_64" G_TEST_DBUS_DAEMON=/bin/true \
-                  timeout 900 "$bdir/tests/qtest/$t" --tap -k > "$log.$t" 2>&1; then
+            ran+=("$t")
+            { QTEST_QEMU_BINARY="$bdir/qemu-system-x86_64" G_TEST_DBUS_DAEMON=/bin/true \
+                  timeout 900 "$bdir/tests/qtest/$t" --tap -k > "$log.$t" 2>&1
+              echo $? > "$log.$t.rc"; } &
+        done
+        wait
+        for t in ${ran[@]+"${ran[@]}"}; do
+            if [ "$(cat "$log.$t.rc")" = 0 ]; then
                 r="$r, $t: $(grep -c '^ok' "$log.$t") pass"
             else
                 r="$r, $t FAILED ($log.$t)"
