@@ -2,6 +2,8 @@
 # Build QEMU's fuzzer with the series (clang, libFuzzer, ASan, UBSan) in its
 # own folder and run the generic fuzzer's xen-platform targets.
 #   FUZZ_SECONDS   run time per target (default 600)
+#   FUZZ_DEVICES   the device set of the build (default: tests on the
+#                  primary base, QEMU's default on the others)
 # Crashes go to build-fuzz/crashes/<target>/; the corpus is kept in
 # build-fuzz/corpus/<target>/. Exits non-zero if any target crashed.
 set -euo pipefail
@@ -13,7 +15,13 @@ cd "$top"
 seconds=${FUZZ_SECONDS:-600}
 "$here/install-deps.sh" --fuzz
 "$here/assemble.sh"
-"$here/build.sh" "$FUZZ_BUILD_DIR" $FUZZ_CONFIGURE_FLAGS -- qemu-fuzz-x86_64
+# The targets' machines use only boards and devices of DEVICES=tests
+# (scripts/devices-tests.mak, written for the primary base): a quarter
+# less to build. FUZZ_DEVICES=default builds QEMU's default set.
+devices=default
+[ "$BASE" = "$PRIMARY_BASE" ] && devices=tests
+DEVICES=${FUZZ_DEVICES:-$devices} \
+    "$here/build.sh" "$FUZZ_BUILD_DIR" $FUZZ_CONFIGURE_FLAGS -- qemu-fuzz-x86_64
 
 fw="-L /usr/share/seabios -L /usr/lib/ipxe/qemu"
 status=0
