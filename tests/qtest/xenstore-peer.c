@@ -237,19 +237,6 @@ static char *xs_payload_string(const uint8_t *data, uint32_t len,
     }
 }
 
-static bool xs_is_number(const char *s)
-{
-    if (!*s) {
-        return false;
-    }
-    for (; *s; s++) {
-        if (!g_ascii_isdigit(*s)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void xs_conn_send_errno(XsPeer *p, XsConn *c,
                                const struct xsd_sockmsg *req, int err)
 {
@@ -262,19 +249,6 @@ static void xs_conn_send_errno(XsPeer *p, XsConn *c,
         }
     }
     xs_conn_send_error(p, c, req, name);
-}
-
-/* Send the strings of @items, each NUL-terminated, as the reply. */
-static void xs_conn_send_list(XsPeer *p, XsConn *c,
-                              const struct xsd_sockmsg *req, GList *items)
-{
-    g_autoptr(GByteArray) out = g_byte_array_new();
-
-    for (GList *l = items; l; l = l->next) {
-        g_byte_array_append(out, l->data, strlen(l->data) + 1);
-    }
-    xs_conn_send(p, c, req->type, req->req_id, req->tx_id, out->data,
-                 out->len);
 }
 
 /* Handle one complete request, with XsPeer.lock held. */
@@ -302,8 +276,7 @@ static void xs_peer_handle(XsPeer *p, XsConn *c,
         xs_conn_send_error(p, c, req, "EIO");
         return;
     }
-    if (!arg0 && req->type != XS_TRANSACTION_START &&
-        req->type != XS_RESET_WATCHES && req->type != XS_CONTROL) {
+    if (!arg0) {
         xs_conn_send_error(p, c, req, "EINVAL");
         return;
     }
@@ -318,76 +291,6 @@ static void xs_peer_handle(XsPeer *p, XsConn *c,
                          value->data, value->len);
             return;
         }
-        break;
-    }
-
-    case XS_WRITE: {
-        /* "path\0" and then the value, which has no NUL of its own */
-        const uint8_t *nul = memchr(data, 0, req->len);
-        g_autoptr(GByteArray) value = g_byte_array_new();
-
-        if (!nul) {
-            err = EINVAL;
-            break;
-        }
-        g_byte_array_append(value, nul + 1, req->len - (nul + 1 - data));
-        err = xs_impl_write(s, dom, tx, arg0, value);
-        break;
-    }
-
-    case XS_MKDIR: {
-        g_autoptr(GByteArray) value = g_byte_array_new();
-
-        err = xs_impl_read(s, dom, tx, arg0, value);
-        if (err == ENOENT) {
-            err = xs_impl_write(s, dom, tx, arg0, value);
-        }
-        break;
-    }
-
-    case XS_RM:
-        err = xs_impl_rm(s, dom, tx, arg0);
-        break;
-
-    case XS_DIRECTORY: {
-        GList *items = NULL;
-        uint64_t gencnt;
-
-        err = xs_impl_directory(s, dom, tx, arg0, &gencnt, &items);
-        if (!err) {
-            xs_conn_send_list(p, c, req, items);
-        }
-        g_list_free_full(items, g_free);
-        if (!err) {
-            return;
-        }
-        break;
-    }
-
-    case XS_GET_PERMS: {
-        GList *perms = NULL;
-
-        err = xs_impl_get_perms(s, dom, tx, arg0, &perms);
-        if (!err) {
-            xs_conn_send_list(p, c, req, perms);
-        }
-        g_list_free_full(perms, g_free);
-        if (!err) {
-            return;
-        }
-        break;
-    }
-
-    case XS_SET_PERMS: {
-        GList *perms = NULL;
-        char *perm;
-
-        for (unsigned i = 1; (perm = xs_payload_string(data, req->len, i));
-             i++) {
-            perms = g_list_append(perms, perm);
-        }
-        err = xs_impl_set_perms(s, dom, tx, arg0, perms);
-        g_list_free_full(perms, g_free);
         break;
     }
 
@@ -435,41 +338,6 @@ static void xs_peer_handle(XsPeer *p, XsConn *c,
                 break;
             }
         }
-        break;
-
-    case XS_GET_DOMAIN_PATH: {
-        g_autofree char *path = NULL;
-
-        if (!xs_is_number(arg0)) {
-            err = EINVAL;
-            break;
-        }
-        path = g_strdup_printf("/local/domain/%s", arg0);
-        xs_conn_send_string(p, c, req, path);
-        return;
-    }
-
-    case XS_TRANSACTION_START: {
-        g_autofree char *id = NULL;
-
-        err = xs_impl_transaction_start(s, dom, &tx);
-        if (!err) {
-            id = g_strdup_printf("%u", tx);
-            xs_conn_send_string(p, c, req, id);
-            return;
-        }
-        break;
-    }
-
-    case XS_TRANSACTION_END:
-        err = xs_impl_transaction_end(s, dom, tx, !strcmp(arg0, "T"));
-        break;
-
-    case XS_CONTROL:
-        break;
-
-    case XS_RESET_WATCHES:
-        xs_conn_unwatch_all(p, c);
         break;
 
     default:

@@ -8,7 +8,9 @@
  * own (hw/i386/kvm/xenstore_impl.c, as KVM's Xen emulation serves it to
  * guests); the peer runs in a thread of the test process, accepts any
  * number of connections, all of them dom0, and adds what a real xenstored
- * cannot do for a test: fail on request and log what was asked.
+ * cannot do for a test: fail on request and log what was asked.  It
+ * answers what the platform device asks of a store, reads and watches,
+ * and any other request with ENOSYS.
  *
  * Copyright (c) 2026 The xen-platform contributors
  *
