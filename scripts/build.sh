@@ -88,5 +88,7 @@ for fw in /usr/share/seabios /usr/lib/ipxe/qemu; do
     [ -e "$bdir/qemu-bundle$fw" ] || ln -sfn "$fw" "$bdir/qemu-bundle$fw"
 done
 
+# NINJA_JOBS: how many jobs ninja runs at once (default: its own, the
+# number of CPUs plus two)
 echo "build: ninja ${targets[*]:-all} in $bdir"
-ninja -C "$bdir" "${targets[@]}"
+ninja -C "$bdir" ${NINJA_JOBS:+-j "$NINJA_JOBS"} "${targets[@]}"
