@@ -50,14 +50,17 @@ sc_checkout() {
     export GIT_DIR="$top/$WORK_DIR/qemu.git" GIT_WORK_TREE="$tree"
     export GIT_INDEX_FILE="$top/$sc/index"
     at=$(cat "$top/$sc/rev" 2>/dev/null || true)
+    # the index's stat data must be fresh, or diff-index takes every file
+    # for changed and the whole tree is written again (a full rebuild)
     if [ -n "$at" ] && [ -d "$tree" ] && [ -f "$GIT_INDEX_FILE" ] &&
+       { git update-index -q --refresh >/dev/null 2>&1 || true; } &&
        git diff-index --quiet "$at" -- 2>/dev/null; then
         git read-tree -m -u "$at" "$1"
     else
         rm -rf "$tree" "$GIT_INDEX_FILE"
         mkdir -p "$tree"
         git read-tree "$1"
-        git checkout-index -a -f
+        git checkout-index -a -f -u
     fi
     echo "$1" > "$top/$sc/rev"
     unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
