@@ -16,8 +16,9 @@ seconds=${FUZZ_SECONDS:-600}
 "$here/install-deps.sh" --fuzz
 "$here/assemble.sh"
 # The targets' machines use only boards and devices of DEVICES=tests
-# (scripts/devices-tests.mak, written for the primary base): a quarter
-# less to build. FUZZ_DEVICES=default builds QEMU's default set.
+# (scripts/devices-tests.mak, written for the primary base), so the
+# rest of QEMU's default set is not built; FUZZ_DEVICES=default builds
+# it too.
 devices=default
 [ "$BASE" = "$PRIMARY_BASE" ] && devices=tests
 DEVICES=${FUZZ_DEVICES:-$devices} \
