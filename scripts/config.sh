@@ -63,9 +63,11 @@ SERIES_VERSION=${SERIES_VERSION:-2}
 # -g1: line tables only (backtraces with file:line, no variables), which
 # compiles about an eighth faster than QEMU's default -g; for gdb with
 # variables, change it to -g here (the next build reconfigures).
+# VNC (which needs pixman): libxl passes -vnc none to every device model
+# it starts, and a QEMU without VNC refuses that option.
 QEMU_CONFIGURE_FLAGS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \
 --enable-kvm --enable-tcg --disable-docs --disable-user \
---without-default-features --enable-slirp --enable-fdt=system \
+--without-default-features --enable-slirp --enable-fdt=system --enable-pixman --enable-vnc \
 --disable-install-blobs --disable-werror --enable-tools \
 --extra-cflags=-g1 \
 --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
