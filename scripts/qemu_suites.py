@@ -2,6 +2,8 @@
 """Meson's own data about QEMU's test suites, for scripts/qemu-suites.sh.
 
     qemu_suites.py tests BUILD_DIR SUITE...     the tests registered in the suites
+                                                (but EXCLUDED)
+    qemu_suites.py excluded                     the tests left out
     qemu_suites.py targets BUILD_DIR SUITE...   the ninja targets they depend on
     qemu_suites.py targets BUILD_DIR -- TEST... the same for the named tests
     qemu_suites.py summary TESTLOG              meson's counts, and the subtests'
@@ -25,6 +27,12 @@ import re
 import subprocess
 import sys
 
+# Tests left out of the suites: migration-test runs into meson's timeout
+# (480 s) with the series and on the unpatched base alike on these
+# 2-core machines, so its comparison compares nothing and costs CI twice
+# 8 minutes. QEMU's migration of the device is covered by the series'
+# own qtests (make check).
+EXCLUDED = {"qtest-x86_64/migration-test"}
 PASS = ("OK", "EXPECTEDFAIL")
 SKIP = ("SKIP",)
 RANK = {"pass": 0, "todo": 1, "skip": 2, "fail": 3}
@@ -46,7 +54,8 @@ def selected(build, args):
         names = set(args[1:])
         return [t for t in tests if t["name"] in names]
     suites = {"qemu:" + s for s in args}
-    return [t for t in tests if suites & set(t["suite"])]
+    return [t for t in tests
+            if suites & set(t["suite"]) and t["name"] not in EXCLUDED]
 
 
 def read_testlog(path):
@@ -91,7 +100,9 @@ def clean(entry):
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "tests":
+    if cmd == "excluded":
+        print(" ".join(sorted(EXCLUDED)))
+    elif cmd == "tests":
         for t in selected(args[0], args[1:]):
             print(t["name"])
     elif cmd == "targets":
