@@ -36,6 +36,9 @@ if [ -z "$who" ]; then
     exit 1
 fi
 name=${who% <*} email=$(echo "$who" | sed 's/.*<\(.*\)>/\1/')
+# The series' own files name their copyright holder: SERIES_COPYRIGHT, or
+# whoever signs the series off
+export STACK_COPYRIGHT="${SERIES_COPYRIGHT:-$who}"
 export GIT_AUTHOR_NAME="$name" GIT_AUTHOR_EMAIL="$email"
 export GIT_COMMITTER_NAME="$name" GIT_COMMITTER_EMAIL="$email"
 export GIT_AUTHOR_DATE="${SERIES_DATE:-$(git -C "$top" log -1 --format=%aI 2>/dev/null || date -R)}"
@@ -62,6 +65,24 @@ sc_checkout() {
         git read-tree "$1"
         git checkout-index -a -f -u
     fi
+    # The files the series changes are checked by content, whatever stat
+    # data and an earlier run left: each must be REV's blob, or absent
+    # where REV has none, and is written again otherwise
+    local f want
+    for f in $(git diff --name-only base "$head"); do
+        want=$(git rev-parse -q --verify "$1:$f" 2>/dev/null) || want=
+        if [ -z "$want" ]; then
+            if [ -e "$tree/$f" ]; then
+                echo "series: $f should not be in the scratch tree; removed" >&2
+                rm -f "$tree/$f"
+            fi
+        elif [ ! -f "$tree/$f" ] || [ "$(git hash-object "$tree/$f")" != "$want" ]; then
+            echo "series: $f in the scratch tree was not $1's; written again" >&2
+            mkdir -p "$(dirname "$tree/$f")"
+            git cat-file blob "$want" > "$tree/$f"
+        fi
+    done
+    git update-index -q --refresh >/dev/null 2>&1 || true
     echo "$1" > "$top/$sc/rev"
     unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 }

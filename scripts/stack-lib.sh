@@ -94,12 +94,25 @@ stack_stage() {
     done < <(stack_imports)
 }
 
+# The copyright holder the series' own files name in the repository; the
+# exported series names its submitter instead (STACK_COPYRIGHT)
+STACK_COPYRIGHT_PLACEHOLDER="Xen platform series <xen-platform@localhost>"
+
 # stack_write_tree: write the index as a tree, as on $BASE: the series' own
 # files are kept in the primary base's spelling in the index (so that every
-# commit's patch applies to them), and written in $BASE's
+# commit's patch applies to them), and written in $BASE's; with
+# STACK_COPYRIGHT set, their copyright lines name it instead of the
+# placeholder
 stack_write_tree() {
     local sedf="$top/patches/base-$BASE/interfaces.sed" idx f blob
-    if [ "$BASE" = "$PRIMARY_BASE" ] || [ ! -f "$sedf" ]; then
+    local seds=()
+    if [ "$BASE" != "$PRIMARY_BASE" ] && [ -f "$sedf" ]; then
+        seds+=(-f "$sedf")
+    fi
+    if [ -n "${STACK_COPYRIGHT:-}" ]; then
+        seds+=(-e "s|^\( \* Copyright (c) [0-9]* \)$STACK_COPYRIGHT_PLACEHOLDER\$|\1$(printf '%s' "$STACK_COPYRIGHT" | sed 's/[|&\\]/\\&/g')|")
+    fi
+    if [ ${#seds[@]} = 0 ]; then
         git write-tree
         return
     fi
@@ -108,7 +121,7 @@ stack_write_tree() {
     for f in $(git diff --cached --name-only --diff-filter=AM base); do
         git cat-file -e "base:$f" 2>/dev/null && continue
         case "$f" in *.c|*.h) ;; *) continue ;; esac
-        blob=$(git cat-file blob ":$f" | sed -f "$sedf" | git hash-object -w --stdin)
+        blob=$(git cat-file blob ":$f" | sed "${seds[@]}" | git hash-object -w --stdin)
         GIT_INDEX_FILE=$idx git update-index --cacheinfo "100644,$blob,$f"
     done
     GIT_INDEX_FILE=$idx git write-tree
