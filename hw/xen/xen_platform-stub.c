@@ -1,7 +1,7 @@
 /*
  * Xen platform device QMP command for builds without the device
  *
- * Copyright (c) 2026 The xen-platform contributors
+ * Copyright (c) 2026 Xen platform series <xen-platform@localhost>
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

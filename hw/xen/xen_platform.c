@@ -3,7 +3,7 @@
  *
  * Copyright (c) 2003-2004 Intel Corp.
  * Copyright (c) 2006 XenSource
- * Copyright (c) 2026 The xen-platform contributors
+ * Copyright (c) 2026 Xen platform series <xen-platform@localhost>
  *
  * Permission is hereby granted, free of charge, to any person obtaining a copy
  * of this software and associated documentation files (the "Software"), to deal

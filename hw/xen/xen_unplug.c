@@ -3,15 +3,32 @@
  *
  * Copyright (c) 2003-2004 Intel Corp.
  * Copyright (c) 2006 XenSource
- * Copyright (c) 2026 The xen-platform contributors
+ * Copyright (c) 2026 Xen platform series <xen-platform@localhost>
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * Parts of this file (the removal of emulated IDE disks and NICs, the
  * platform flags and the log line) derive from hw/xen/xen_platform.c,
- * formerly hw/i386/xen/xen_platform.c, whose copyright notices are kept
- * above; that file reproduces the MIT permission notice they were
- * published under.
+ * formerly hw/i386/xen/xen_platform.c, which Intel and XenSource
+ * published under this notice:
+ *
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to deal
+ * in the Software without restriction, including without limitation the rights
+ * to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ * copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in
+ * all copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+ * THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+ * THE SOFTWARE.
  *
  * PV drivers in Xen HVM guests identify themselves here, are told whether
  * the host refuses their build (the blacklist), ask for the emulated disks
@@ -483,10 +500,12 @@ static void xen_unplug_disks_on(PCIBus *bus, PCIDevice *d, void *opaque)
  * property, if it still exists and is the peer of this very NIC, that is
  * of the PCI device or of a device below it (virtio-net-pci's
  * virtio-net-device): a netdev of the same name added since may belong
- * to another NIC.
+ * to another NIC. The NIC is told by the reentrancy guard that every NIC
+ * model hands qemu_new_nic(): the opaque it hands over is not always the
+ * device (ne2k_pci's is its NE2000State, pcnet's its PCNetState).
  */
 typedef struct XenUnplugNIC {
-    void *nic_opaque;
+    MemReentrancyGuard *guard;
     bool ours;
 } XenUnplugNIC;
 
@@ -494,7 +513,7 @@ static int xen_unplug_nic_is(DeviceState *dev, void *opaque)
 {
     XenUnplugNIC *n = opaque;
 
-    n->ours |= (void *)dev == n->nic_opaque;
+    n->ours |= &dev->mem_reentrancy_guard == n->guard;
     return 0;
 }
 
@@ -509,7 +528,7 @@ static void xen_unplug_nic_backend(PCIDevice *d)
         backend->peer->info->type != NET_CLIENT_DRIVER_NIC) {
         return;
     }
-    n.nic_opaque = qemu_get_nic_opaque(backend->peer);
+    n.guard = qemu_get_nic(backend->peer)->reentrancy_guard;
     xen_unplug_nic_is(DEVICE(d), &n);
     qdev_walk_children(DEVICE(d), NULL, NULL, xen_unplug_nic_is, NULL, &n);
     if (n.ours) {

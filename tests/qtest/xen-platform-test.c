@@ -1,7 +1,7 @@
 /*
  * QTest testcases for the Xen platform device (xen-platform, xen-platform-2)
  *
- * Copyright (c) 2026 The xen-platform contributors
+ * Copyright (c) 2026 Xen platform series <xen-platform@localhost>
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
@@ -559,6 +559,88 @@ static void test_unplug(const void *opaque)
     info = driver_info(m->qts);
     g_assert_cmpint(unplugged_mask(info), ==, c->mask);
     qobject_unref(info);
+    machine_stop(m);
+}
+
+/*
+ * Every PCI NIC model of the build, as -device help lists them: the NIC
+ * goes with its backend, whatever the model hands qemu_new_nic() as its
+ * opaque. Models that take no netdev (rocker) or are no Ethernet
+ * controller are not NICs the protocol removes.
+ */
+static GPtrArray *pci_nic_models(QTestState *qts)
+{
+    g_autofree char *help = qtest_hmp(qts, "device_add help");
+    GPtrArray *models = g_ptr_array_new_with_free_func(g_free);
+    char *p = strstr(help, "Network devices:\r\n");
+    g_auto(GStrv) lines = NULL;
+    int i;
+
+    g_assert_nonnull(p);
+    lines = g_strsplit(p, "\r\n", -1);
+    for (i = 1; lines[i] && *lines[i]; i++) {
+        const char *name = lines[i] + strlen("name \"");
+        const char *end = strchr(name, '"');
+
+        if (g_str_has_prefix(lines[i], "name \"") && end &&
+            g_str_has_prefix(end, "\", bus PCI")) {
+            g_ptr_array_add(models, g_strndup(name, end - name));
+        }
+    }
+    return models;
+}
+
+static void test_unplug_every_nic_model(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autoptr(GPtrArray) models = pci_nic_models(m->qts);
+    g_autoptr(GString) kept = g_string_new("");
+    unsigned i, tested = 0;
+
+    for (i = 0; i < models->len; i++) {
+        const char *model = models->pdata[i];
+        g_autofree char *id = g_strdup_printf("xpnet%u", i);
+        g_autofree char *listed = g_strdup_printf("%s:", id);
+        g_autofree char *pci = NULL;
+        g_autofree char *net = NULL;
+        QDict *rsp;
+
+        qtest_qmp_assert_success(m->qts, "{'execute': 'netdev_add', "
+                                 "'arguments': {'type': 'user', "
+                                 "'id': %s}}", id);
+        rsp = qtest_qmp(m->qts, "{'execute': 'device_add', 'arguments': "
+                        "{'driver': %s, 'netdev': %s, 'id': 'nic'}}",
+                        model, id);
+        if (qdict_haskey(rsp, "error")) {
+            g_test_message("%s: no NIC with a netdev: %s", model,
+                           qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                         "desc"));
+            qobject_unref(rsp);
+            qtest_qmp_assert_success(m->qts, "{'execute': 'netdev_del', "
+                                     "'arguments': {'id': %s}}", id);
+            continue;
+        }
+        qobject_unref(rsp);
+        pci = pci_devices(m->qts);
+        g_assert_nonnull(strstr(pci, ":0200"));
+        qtest_outw(m->qts, PORT_MAGIC, UNPLUG_ALL_NICS);
+        qtest_qmp_eventwait(m->qts, "DEVICE_DELETED");
+        assert_running(m->qts);
+        g_free(pci);
+        pci = pci_devices(m->qts);
+        g_assert_null(strstr(pci, ":0200"));
+        net = networks(m->qts);
+        if (strstr(net, listed)) {
+            g_string_append_printf(kept, " %s", model);
+            qtest_qmp_assert_success(m->qts, "{'execute': 'netdev_del', "
+                                     "'arguments': {'id': %s}}", id);
+        }
+        tested++;
+    }
+    g_test_message("%u PCI NIC models unplugged", tested);
+    g_assert_cmpuint(tested, >, 0);
+    /* the models whose backend outlived their NIC */
+    g_assert_cmpstr(kept->str, ==, "");
     machine_stop(m);
 }
 
@@ -1822,6 +1904,8 @@ int main(int argc, char **argv)
     }
     qtest_add_func("/xen-platform/unplug/legacy-bar0",
                    test_unplug_legacy_bar0);
+    qtest_add_func("/xen-platform/unplug/every-nic-model",
+                   test_unplug_every_nic_model);
     qtest_add_func("/xen-platform/unplug/nic-behind-bridge",
                    test_unplug_nic_behind_bridge);
     qtest_add_func("/xen-platform/unplug/netdev-deleted",

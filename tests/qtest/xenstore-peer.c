@@ -1,7 +1,7 @@
 /*
  * A xenstore wire-protocol peer for qtests, serving QEMU's own xenstore
  *
- * Copyright (c) 2026 The xen-platform contributors
+ * Copyright (c) 2026 Xen platform series <xen-platform@localhost>
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

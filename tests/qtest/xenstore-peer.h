@@ -12,7 +12,7 @@
  * answers what the platform device asks of a store, reads and watches,
  * and any other request with ENOSYS.
  *
- * Copyright (c) 2026 The xen-platform contributors
+ * Copyright (c) 2026 Xen platform series <xen-platform@localhost>
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

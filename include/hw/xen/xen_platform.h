@@ -1,7 +1,7 @@
 /*
  * Xen platform PCI device and its emulated-device unplug protocol
  *
- * Copyright (c) 2026 The xen-platform contributors
+ * Copyright (c) 2026 Xen platform series <xen-platform@localhost>
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
