@@ -81,6 +81,11 @@ def demo(binary, tmp, cleanup):
         "-device", "ide-cd,drive=cd0,bus=ide.1,unit=1",
         "-netdev", "user,id=net0", "-device", "e1000,netdev=net0,addr=6"])
 
+    peer.settled()
+    started = len(peer.requests)
+    print("   xenstore requests at QEMU's start: %d (%s, ...)" %
+          (started, peer.requests[0] if peer.requests else "none"))
+
     step("A Windows PV driver, build 42 (blacklisted by the toolstack)")
     print("   guest: inw 0x10 -> 0x%04x (magic)" % qemu.io("inw 0x10"))
     print("   guest: inb 0x12 -> %d (protocol version)" % qemu.io("inb 0x12"))
@@ -91,7 +96,8 @@ def demo(binary, tmp, cleanup):
     magic = qemu.io("inw 0x10")
     print("   guest: inw 0x10 -> 0x%04x (%s)" %
           (magic, "blacklisted: do not load" if magic == 0xd249 else "ok"))
-    print("   xenstore peer saw reads of: %s" % ", ".join(peer.reads))
+    print("   xenstore requests the handshake caused: %s" %
+          (", ".join(peer.requests[started:]) or "none"))
     info = qmp(qemu, "query-xen-platform-pv-driver-info")
     print("   qmp: query-xen-platform-pv-driver-info -> " +
           json.dumps(info["return"]))

@@ -25,6 +25,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -72,7 +73,7 @@ sys.dont_write_bytecode = _dont_write_bytecode
 
 TIMEOUT = float(os.environ.get("XEN_PLATFORM_QEMU_TIMEOUT", "60"))
 
-XS_READ, XS_GET_PERMS, XS_WATCH, XS_UNWATCH = 2, 3, 4, 5
+XS_DIRECTORY, XS_READ, XS_GET_PERMS, XS_WATCH, XS_UNWATCH = 1, 2, 3, 4, 5
 XS_GET_DOMAIN_PATH, XS_ERROR, XS_WATCH_EVENT = 10, 16, 15
 
 
@@ -92,12 +93,14 @@ def platform_device(binary, dev="xen-platform,addr=3"):
 
 class XenstorePeer(threading.Thread):
     """Just enough of the xenstore wire protocol for QEMU's libxenstore:
-    reads, watches, domain paths. Records every path read."""
+    reads, directory listings, watches, domain paths. Records every
+    request ("READ path", "DIRECTORY path") and every path read."""
 
     def __init__(self, path, nodes):
         super().__init__(daemon=True)
         self.nodes = dict(nodes)
         self.reads = []
+        self.requests = []
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
         self.sock.listen(4)
@@ -132,8 +135,19 @@ class XenstorePeer(threading.Thread):
                 if mtype == XS_READ:
                     path = args[0].decode()
                     self.reads.append(path)
+                    self.requests.append("READ " + path)
                     if path in self.nodes:
                         reply = self.nodes[path].encode()
+                    else:
+                        reply_type, reply = XS_ERROR, b"ENOENT\0"
+                elif mtype == XS_DIRECTORY:
+                    path = args[0].decode()
+                    self.requests.append("DIRECTORY " + path)
+                    below = sorted({k[len(path) + 1:].split("/")[0]
+                                    for k in self.nodes
+                                    if k.startswith(path + "/")})
+                    if below:
+                        reply = b"".join(b.encode() + b"\0" for b in below)
                     else:
                         reply_type, reply = XS_ERROR, b"ENOENT\0"
                 elif mtype == XS_GET_DOMAIN_PATH:
@@ -150,6 +164,17 @@ class XenstorePeer(threading.Thread):
                                              len(event)) + event)
         except (EOFError, OSError):
             conn.close()
+
+    def settled(self, timeout=TIMEOUT):
+        """Wait until QEMU's platform device has made the requests of its
+        start: two listings of the blacklist, one when it is realized and
+        one when its watch fires on being set."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if sum(r.endswith("/experimental") for r in self.requests) >= 2:
+                return True
+            time.sleep(0.01)
+        return False
 
     def close(self):
         self.sock.close()

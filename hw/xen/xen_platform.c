@@ -120,17 +120,55 @@ static const MemoryRegionOps xen_platform_mmio_ops = {
     .endianness = DEVICE_LITTLE_ENDIAN,
 };
 
-/* The identity properties start from the type's own IDs */
+/*
+ * The identity properties default to each type's own IDs, which
+ * device-list-properties shows: they are added to each instance from its
+ * class's list, as a class property has one default for every subclass.
+ */
+#define XEN_PLATFORM_IDENTITY_PROPS(id, rev)                               \
+    DEFINE_PROP_UINT16("device-id", XenPlatformState, device_id, id),      \
+    DEFINE_PROP_UINT8("revision", XenPlatformState, revision, rev),        \
+    DEFINE_PROP_UINT16("class-id", XenPlatformState, class_id,             \
+                       XEN_PLATFORM_CLASS_ID),                             \
+    DEFINE_PROP_UINT16("subvendor_id", XenPlatformState, subvendor_id,     \
+                       PCI_VENDOR_ID_XEN),                                 \
+    DEFINE_PROP_UINT16("subsystem_id", XenPlatformState, subsystem_id, id)
+
+static const Property xen_platform_identity[] = {
+    XEN_PLATFORM_IDENTITY_PROPS(PCI_DEVICE_ID_XEN_PLATFORM, 1),
+};
+
+static const Property xen_platform_2_identity[] = {
+    XEN_PLATFORM_IDENTITY_PROPS(PCI_DEVICE_ID_XEN_PLATFORM_V2, 2),
+};
+
+QEMU_BUILD_BUG_ON(ARRAY_SIZE(xen_platform_identity) !=
+                  XEN_PLATFORM_IDENTITY_COUNT);
+QEMU_BUILD_BUG_ON(ARRAY_SIZE(xen_platform_2_identity) !=
+                  XEN_PLATFORM_IDENTITY_COUNT);
+
+static const struct {
+    const char *name;
+    const char *description;
+} xen_platform_identity_descriptions[XEN_PLATFORM_IDENTITY_COUNT] = {
+    { "device-id", "PCI device ID, not 0xffff" },
+    { "revision", "PCI revision ID" },
+    { "class-id", "PCI class code, base and sub-class" },
+    { "subvendor_id", "PCI subsystem vendor ID, not 0xffff" },
+    { "subsystem_id", "PCI subsystem ID" },
+};
+
 static void xen_platform_instance_init(Object *obj)
 {
-    XenPlatformState *s = XEN_PLATFORM(obj);
-    PCIDeviceClass *k = PCI_DEVICE_GET_CLASS(obj);
+    XenPlatformClass *xpc = XEN_PLATFORM_GET_CLASS(obj);
+    int i;
 
-    s->device_id = k->device_id;
-    s->revision = k->revision;
-    s->class_id = k->class_id;
-    s->subvendor_id = k->subsystem_vendor_id;
-    s->subsystem_id = k->subsystem_id;
+    for (i = 0; i < XEN_PLATFORM_IDENTITY_COUNT; i++) {
+        qdev_property_add_static(DEVICE(obj), &xpc->identity[i]);
+        object_property_set_description(obj,
+            xen_platform_identity_descriptions[i].name,
+            xen_platform_identity_descriptions[i].description);
+    }
 }
 
 static bool xen_platform_set_identity(XenPlatformState *s, Error **errp)
@@ -315,16 +353,6 @@ static const VMStateDescription vmstate_xen_platform = {
 };
 
 static const Property xen_platform_properties[] = {
-    /* The defaults shown are xen-platform's; each type starts from its own */
-    DEFINE_PROP_UINT16("device-id", XenPlatformState, device_id,
-                       PCI_DEVICE_ID_XEN_PLATFORM),
-    DEFINE_PROP_UINT8("revision", XenPlatformState, revision, 1),
-    DEFINE_PROP_UINT16("class-id", XenPlatformState, class_id,
-                       XEN_PLATFORM_CLASS_ID),
-    DEFINE_PROP_UINT16("subvendor_id", XenPlatformState, subvendor_id,
-                       PCI_VENDOR_ID_XEN),
-    DEFINE_PROP_UINT16("subsystem_id", XenPlatformState, subsystem_id,
-                       PCI_DEVICE_ID_XEN_PLATFORM),
     DEFINE_PROP_UINT32("log-burst", XenPlatformState, unplug.log_burst,
                        XEN_PLATFORM_LOG_BURST_DEFAULT),
     DEFINE_PROP_UINT32("log-rate", XenPlatformState, unplug.log_rate,
@@ -333,21 +361,14 @@ static const Property xen_platform_properties[] = {
                      true),
     DEFINE_PROP_CHR("chardev", XenPlatformState, unplug.log_chr),
     DEFINE_PROP_BOOL("x-allow-no-xen", XenPlatformState, allow_no_xen, false),
-    DEFINE_PROP_BOOL("x-migrate-driver-state", XenPlatformState,
-                     unplug.migrate_state, true),
+    DEFINE_PROP_BOOL("migrate-driver-state", XenPlatformState,
+                     unplug.migrate_state, false),
 };
 
 static const struct {
     const char *name;
     const char *description;
 } xen_platform_property_descriptions[] = {
-    { "device-id", "PCI device ID, not 0xffff; each type starts from its "
-                   "own (1, 2)" },
-    { "revision", "PCI revision ID; each type starts from its own (1, 2)" },
-    { "class-id", "PCI class code, base and sub-class" },
-    { "subvendor_id", "PCI subsystem vendor ID, not 0xffff" },
-    { "subsystem_id", "PCI subsystem ID; each type starts from its own "
-                      "(1, 2)" },
     { "log-burst", "Guest log bytes the host takes in a burst" },
     { "log-rate", "Guest log bytes per second the host takes after a burst" },
     { "log-throttle", "Rate-limit the guest log (xenstore's "
@@ -355,14 +376,15 @@ static const struct {
     { "chardev", "Where the guest log lines go (default: QEMU's "
                  "guest-error log, -d guest_errors)" },
     { "x-allow-no-xen", "Realize without Xen, for tests and benchmarks" },
-    { "x-migrate-driver-state", "Migrate the driver and log state "
-                                "(off for machine types before 10.2)" },
+    { "migrate-driver-state", "Migrate the PV driver's handshake, unplug "
+                              "and log state (only to a QEMU that has it)" },
 };
 
 static void xen_platform_class_init(ObjectClass *oc, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
+    XenPlatformClass *xpc = XEN_PLATFORM_CLASS(oc);
     ResettableClass *rc = RESETTABLE_CLASS(oc);
     int i;
 
@@ -374,6 +396,7 @@ static void xen_platform_class_init(ObjectClass *oc, const void *data)
     k->class_id = XEN_PLATFORM_CLASS_ID;
     k->subsystem_vendor_id = PCI_VENDOR_ID_XEN;
     k->subsystem_id = PCI_DEVICE_ID_XEN_PLATFORM;
+    xpc->identity = xen_platform_identity;
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     dc->desc = "Xen platform PCI device";
     dc->hotpluggable = false;
@@ -398,6 +421,7 @@ static void xen_platform_2_class_init(ObjectClass *oc, const void *data)
     k->revision = 2;
     k->subsystem_id = PCI_DEVICE_ID_XEN_PLATFORM_V2;
     xpc->has_capability = true;
+    xpc->identity = xen_platform_2_identity;
     dc->desc = "Xen platform PCI device, version 2";
 }
 

@@ -50,8 +50,10 @@
 #ifdef CONFIG_XEN
 #include "hw/xen/xen_native.h"  /* must come first */
 #endif
+#include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qemu/log.h"
+#include "qemu/thread.h"
 #include "qemu/throttle.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
@@ -97,134 +99,301 @@ static const char *xen_pv_product_name(uint16_t product)
 }
 
 /*
- * Xenstore access: the backend QEMU already uses (libxenstore under Xen,
- * the emulated store under KVM's Xen emulation). Under the qtest
- * accelerator, and only there, libxenstore is used without Xen against
- * the socket $XENSTORED_PATH names, if set: the Xen backend operations
- * are process-wide, and a QEMU that runs guests without Xen must not
- * take them over.
+ * The host's side in xenstore: the blacklist below /mh/driver-blacklist
+ * and the log-throttling node. QEMU reads both when it realizes the
+ * device and again each time a watch on them fires, in a thread of the
+ * device's own, and keeps what it read in memory, where the ports'
+ * handlers look. A guest's port accesses cause no xenstore request, and
+ * neither a vCPU nor the main loop ever waits for xenstored. A write of
+ * the toolstack applies from the first build number written after QEMU
+ * has read it.
+ *
+ * The store is the one QEMU's Xen backend uses (libxenstore under Xen).
+ * Under KVM's Xen emulation nothing on the host can write those nodes
+ * into the emulated store, so the device neither watches nor reads it.
+ * Under the qtest accelerator, and only there, libxenstore is used
+ * without Xen against the socket $XENSTORED_PATH names, if set: the Xen
+ * backend operations are process-wide, and a QEMU that runs guests
+ * without Xen must not take them over.
  */
-static void xen_unplug_xs_open(XenUnplugState *s)
+#define XEN_UNPLUG_BLACKLIST            "/mh/driver-blacklist"
+#define XEN_UNPLUG_READ_BLACKLIST       (1u << 0)
+#define XEN_UNPLUG_READ_THROTTLE        (1u << 1)
+
+struct XenUnplugStore {
+    struct qemu_xs_handle *xsh;
+    struct qemu_xs_watch *blacklist_watch;
+    struct qemu_xs_watch *throttle_watch;
+    char *throttle_path;
+    Object *owner;
+    QemuThread thread;
+    bool thread_started;
+
+    QemuMutex lock;             /* protects what follows */
+    QemuCond changed;
+    unsigned pending;           /* XEN_UNPLUG_READ_*, for the thread */
+    bool exiting;
+    GHashTable *blacklist;      /* product << 32 | build, as gint64 */
+    int throttle;               /* -1: no node (the property decides) */
+};
+
+#define XEN_UNPLUG_XS_PATH_CHARS \
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-/_@"
+
+/*
+ * xenstore paths allow only these characters: the registry's
+ * "xenserver-windows-v7.0+" and "-v7.2+" have no node to look up
+ */
+static bool xen_pv_product_has_node(const char *name)
 {
+    return !name[strspn(name, XEN_UNPLUG_XS_PATH_CHARS)];
+}
+
+static gint64 *xen_unplug_blacklist_key(uint16_t product, uint32_t build)
+{
+    gint64 *key = g_new(gint64, 1);
+
+    *key = (gint64)product << 32 | build;
+    return key;
+}
+
+/*
+ * Blacklisted: the builds listed in /mh/driver-blacklist/<product name>/,
+ * in decimal without leading zeros. A directory that cannot be listed
+ * (absent, or an error) blacklists nothing: a driver is never refused
+ * because the host could not be asked.
+ */
+static GHashTable *xen_unplug_read_blacklist(XenUnplugStore *st)
+{
+    GHashTable *set = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                            g_free, NULL);
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(xen_pv_products); i++) {
+        const char *name = xen_pv_products[i].name;
+        g_autofree char *path = NULL;
+        g_autofree char **builds = NULL;
+        unsigned int n = 0, j;
+
+        if (!xen_pv_product_has_node(name)) {
+            continue;
+        }
+        path = g_strdup_printf(XEN_UNPLUG_BLACKLIST "/%s", name);
+        errno = 0;
+        builds = qemu_xen_xs_directory(st->xsh, XBT_NULL, path, &n);
+        trace_xen_platform_blacklist_read(path, builds ? n : 0,
+                                          builds ? 0 : errno);
+        if (!builds && errno != ENOENT) {
+            warn_report_once("%s: cannot list %s (%s): its builds are not "
+                             "blacklisted", object_get_typename(st->owner),
+                             path, strerror(errno));
+        }
+        for (j = 0; builds && j < n; j++) {
+            unsigned int build;
+            g_autofree char *canon = NULL;
+
+            if (qemu_strtoui(builds[j], NULL, 10, &build) < 0) {
+                continue;
+            }
+            canon = g_strdup_printf("%u", build);
+            if (!strcmp(canon, builds[j])) {
+                g_hash_table_add(set, xen_unplug_blacklist_key(
+                                          xen_pv_products[i].product, build));
+            }
+        }
+    }
+    return set;
+}
+
+/* /local/domain/<domid>/log-throttling: "0" off, "1" on, else absent */
+static int xen_unplug_read_throttle(XenUnplugStore *st)
+{
+    g_autofree char *value = NULL;
+    unsigned int len;
+    int on = -1;
+
+    value = qemu_xen_xs_read(st->xsh, XBT_NULL, st->throttle_path, &len);
+    if (value && (!strcmp(value, "0") || !strcmp(value, "1"))) {
+        on = value[0] == '1';
+    } else if (value) {
+        warn_report_once("%s: ignoring %s = '%s' (expected \"0\" or \"1\")",
+                         object_get_typename(st->owner), st->throttle_path,
+                         value);
+    }
+    trace_xen_platform_log_throttle(st->throttle_path,
+                                    value ? value : "(none)");
+    return on;
+}
+
+static void xen_unplug_store_read(XenUnplugStore *st, unsigned what)
+{
+    GHashTable *set = NULL;
+    int throttle = 0;
+
+    if (what & XEN_UNPLUG_READ_BLACKLIST) {
+        set = xen_unplug_read_blacklist(st);
+    }
+    if (what & XEN_UNPLUG_READ_THROTTLE) {
+        throttle = xen_unplug_read_throttle(st);
+    }
+    qemu_mutex_lock(&st->lock);
+    if (set) {
+        GHashTable *old = st->blacklist;
+
+        st->blacklist = set;
+        set = old;
+    }
+    if (what & XEN_UNPLUG_READ_THROTTLE) {
+        st->throttle = throttle;
+    }
+    qemu_mutex_unlock(&st->lock);
+    g_clear_pointer(&set, g_hash_table_unref);
+}
+
+static void *xen_unplug_store_thread(void *opaque)
+{
+    XenUnplugStore *st = opaque;
+
+    qemu_mutex_lock(&st->lock);
+    while (!st->exiting) {
+        unsigned what = st->pending;
+
+        if (!what) {
+            qemu_cond_wait(&st->changed, &st->lock);
+            continue;
+        }
+        st->pending = 0;
+        qemu_mutex_unlock(&st->lock);
+        xen_unplug_store_read(st, what);
+        qemu_mutex_lock(&st->lock);
+    }
+    qemu_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+/* A watch fired, in the main loop: the thread reads the node(s) again */
+static void xen_unplug_store_kick(XenUnplugStore *st, unsigned what)
+{
+    qemu_mutex_lock(&st->lock);
+    st->pending |= what;
+    qemu_cond_signal(&st->changed);
+    qemu_mutex_unlock(&st->lock);
+}
+
+static void xen_unplug_blacklist_changed(void *opaque, const char *path)
+{
+    xen_unplug_store_kick(opaque, XEN_UNPLUG_READ_BLACKLIST);
+}
+
+static void xen_unplug_throttle_changed(void *opaque, const char *path)
+{
+    xen_unplug_store_kick(opaque, XEN_UNPLUG_READ_THROTTLE);
+}
+
+static void xen_unplug_store_close(XenUnplugStore *st)
+{
+    if (st->thread_started) {
+        qemu_mutex_lock(&st->lock);
+        st->exiting = true;
+        qemu_cond_signal(&st->changed);
+        qemu_mutex_unlock(&st->lock);
+        qemu_thread_join(&st->thread);
+    }
+    if (st->blacklist_watch) {
+        qemu_xen_xs_unwatch(st->xsh, st->blacklist_watch);
+    }
+    if (st->throttle_watch) {
+        qemu_xen_xs_unwatch(st->xsh, st->throttle_watch);
+    }
+    qemu_xen_xs_close(st->xsh);
+    g_clear_pointer(&st->blacklist, g_hash_table_unref);
+    qemu_cond_destroy(&st->changed);
+    qemu_mutex_destroy(&st->lock);
+    g_free(st->throttle_path);
+    g_free(st);
+}
+
+/*
+ * The first read is made here, before the guest runs, so that what the
+ * toolstack wrote before starting QEMU applies from the first handshake.
+ */
+static XenUnplugStore *xen_unplug_store_open(Object *owner)
+{
+    XenUnplugStore *st;
+    struct qemu_xs_handle *xsh;
+
+    if (xen_mode == XEN_EMULATE) {
+        return NULL;
+    }
 #ifdef CONFIG_XEN
     if (!xen_xenstore_ops && xen_mode == XEN_DISABLED && qtest_enabled() &&
         getenv("XENSTORED_PATH")) {
         setup_xen_backend_ops();
     }
 #endif
-    s->xsh = qemu_xen_xs_open();
+    xsh = qemu_xen_xs_open();
+    if (!xsh) {
+        if (xen_mode == XEN_ATTACH) {
+            warn_report("%s: no xenstore reachable: PV driver builds cannot "
+                        "be blacklisted", object_get_typename(owner));
+        }
+        return NULL;
+    }
+    st = g_new0(XenUnplugStore, 1);
+    st->xsh = xsh;
+    st->owner = owner;
+    st->throttle = -1;
+    st->throttle_path = g_strdup_printf("/local/domain/%u/log-throttling",
+                                        xen_domid);
+    qemu_mutex_init(&st->lock);
+    qemu_cond_init(&st->changed);
+    xen_unplug_store_read(st, XEN_UNPLUG_READ_BLACKLIST |
+                              XEN_UNPLUG_READ_THROTTLE);
+    qemu_thread_create(&st->thread, "xen-platform-xs", xen_unplug_store_thread,
+                       st, QEMU_THREAD_JOINABLE);
+    st->thread_started = true;
+    st->blacklist_watch = qemu_xen_xs_watch(xsh, XEN_UNPLUG_BLACKLIST,
+                                            xen_unplug_blacklist_changed, st);
+    st->throttle_watch = qemu_xen_xs_watch(xsh, st->throttle_path,
+                                           xen_unplug_throttle_changed, st);
+    return st;
 }
 
-static bool xen_unplug_xs_reachable(XenUnplugState *s, const char *why)
-{
-    if (s->xsh) {
-        return true;
-    }
-    if (!s->xs_warned) {
-        warn_report("%s: no xenstore reachable, %s",
-                    object_get_typename(s->owner), why);
-        s->xs_warned = true;
-    }
-    return false;
-}
-
-#define XEN_UNPLUG_XS_PATH_CHARS \
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-/_@"
-
-/*
- * Blacklist: /mh/driver-blacklist/<product name>/<build in decimal>
- * exists and is readable.
- *
- * The read is made on the device model's own (privileged) xenstore
- * connection, which no per-domain quota covers, so what a guest can make
- * it cost is bounded here: each (product, build) pair is looked up once
- * between two resets (again only if the read failed), and at most
- * XEN_UNPLUG_LOOKUPS_MAX reads are made at all. A pair that would need
- * one more is refused without a lookup: a driver that could otherwise
- * try builds until one passes gains nothing by it.
- */
-static bool xen_unplug_lookup_blacklist(XenUnplugState *s)
+static bool xen_unplug_blacklisted(XenUnplugState *s)
 {
     const char *name = xen_pv_product_name(s->product);
-    g_autofree char *path = NULL;
-    g_autofree void *value = NULL;
-    unsigned int len, i;
+    gint64 key = (gint64)s->product << 32 | s->build;
+    XenUnplugStore *st = s->store;
     bool found;
 
     if (!name) {
         trace_xen_platform_blacklist_unknown_product(s->product);
         return false;
     }
-    /*
-     * xenstore paths allow only these characters: the registry's
-     * "xenserver-windows-v7.0+" and "-v7.2+" have no node to look up
-     */
-    if (name[strspn(name, XEN_UNPLUG_XS_PATH_CHARS)]) {
+    if (!xen_pv_product_has_node(name)) {
         trace_xen_platform_blacklist_no_path(s->product, name);
         return false;
     }
-    for (i = 0; i < s->verdicts; i++) {
-        if (s->looked_up[i].product == s->product &&
-            s->looked_up[i].build == s->build) {
-            return s->looked_up[i].blacklisted;
-        }
-    }
-    if (!xen_unplug_xs_reachable(s, "PV driver builds cannot be "
-                                 "blacklisted")) {
+    if (!st) {
         return false;
     }
-    if (s->lookups == XEN_UNPLUG_LOOKUPS_MAX) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: product %u build %u refused: "
-                      "more than %u blacklist lookups since reset\n",
-                      object_get_typename(s->owner), s->product, s->build,
-                      XEN_UNPLUG_LOOKUPS_MAX);
-        return true;
-    }
-    path = g_strdup_printf("/mh/driver-blacklist/%s/%u", name, s->build);
-    errno = 0;
-    value = qemu_xen_xs_read(s->xsh, XBT_NULL, path, &len);
-    found = value != NULL;
-    trace_xen_platform_blacklist_lookup(path, found);
-    s->lookups++;
-    /* A failed read is not an answer: the pair may be looked up again */
-    if (found || errno == ENOENT || errno == EINVAL) {
-        s->looked_up[s->verdicts].product = s->product;
-        s->looked_up[s->verdicts].build = s->build;
-        s->looked_up[s->verdicts].blacklisted = found;
-        s->verdicts++;
-    }
+    qemu_mutex_lock(&st->lock);
+    found = st->blacklist && g_hash_table_contains(st->blacklist, &key);
+    qemu_mutex_unlock(&st->lock);
     return found;
-}
-
-/*
- * Run-time log throttling toggle: /local/domain/<domid>/log-throttling,
- * "0" off, "1" on; absent: the log-throttle property decides.
- */
-static void xen_unplug_throttle_changed(void *opaque, const char *fired)
-{
-    XenUnplugState *s = opaque;
-    const char *path = s->throttle_path;
-    g_autofree char *value = NULL;
-    unsigned int len;
-
-    /* The watch fires for nodes below it too: read the node itself */
-    value = qemu_xen_xs_read(s->xsh, XBT_NULL, path, &len);
-    if (!value) {
-        s->throttle_override = false;
-    } else if (!strcmp(value, "0") || !strcmp(value, "1")) {
-        s->throttle_override = true;
-        s->throttle_xs = value[0] == '1';
-    } else {
-        warn_report("%s: ignoring %s = '%s' (expected \"0\" or \"1\")",
-                    object_get_typename(s->owner), path, value);
-        return;
-    }
-    trace_xen_platform_log_throttle(path, value ? value : "(none)");
 }
 
 static bool xen_unplug_throttling(XenUnplugState *s)
 {
-    return s->throttle_override ? s->throttle_xs : s->log_throttle;
+    XenUnplugStore *st = s->store;
+    int on = -1;
+
+    if (st) {
+        qemu_mutex_lock(&st->lock);
+        on = st->throttle;
+        qemu_mutex_unlock(&st->lock);
+    }
+    return on < 0 ? s->log_throttle : on;
 }
 
 /*
@@ -275,10 +444,7 @@ static void xen_unplug_log_output(XenUnplugState *s, const char *text)
         line = g_strdup_printf("%s: %s\n", object_get_typename(s->owner),
                                text);
         qemu_chr_fe_write(&s->log_chr, (const uint8_t *)line, strlen(line));
-        return;
     }
-    qemu_log_mask(LOG_GUEST_ERROR, "%s: %s\n",
-                  object_get_typename(s->owner), text);
 }
 
 /* What a line of @len escaped bytes costs the host: prefix and newline too */
@@ -355,6 +521,36 @@ void xen_unplug_log_byte(XenUnplugState *s, uint8_t byte)
     if (s->log_len == XEN_PLATFORM_LOG_LINE_MAX) {
         xen_unplug_log_flush(s);
     }
+}
+
+/*
+ * Guest errors: each kind is logged (-d guest_errors) the first time it
+ * happens after a reset, with a note that later ones are not, so that a
+ * guest cannot make the host log more than one line of each kind per
+ * boot.
+ */
+enum {
+    XEN_UNPLUG_ERR_ACCESS,          /* undefined access to the ports */
+    XEN_UNPLUG_ERR_BUILD_EARLY,     /* build number before any product */
+    XEN_UNPLUG_ERR_UNKNOWN_BITS,    /* unplug bits the protocol lacks */
+    XEN_UNPLUG_ERR_REFUSED,         /* unplug by a blacklisted driver */
+};
+
+static void G_GNUC_PRINTF(3, 4)
+xen_unplug_guest_error(XenUnplugState *s, unsigned kind, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    if (s->guest_errors & (1u << kind)) {
+        return;
+    }
+    s->guest_errors |= 1u << kind;
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    qemu_log_mask(LOG_GUEST_ERROR, "%s: %s (logged once until reset)\n",
+                  object_get_typename(s->owner), msg);
 }
 
 /*
@@ -436,10 +632,7 @@ static int xen_unplug_ide_child(DeviceState *dev, void *opaque)
     return 0;
 }
 
-/*
- * The controller is reset after its disks went, except when replaying a
- * migration source's unplug: then its state is the source's already.
- */
+/* The controller is reset after its disks went */
 static void xen_unplug_ide_controller(XenUnplugState *s, PCIDevice *d,
                                       bool spare_primary_master)
 {
@@ -447,7 +640,7 @@ static void xen_unplug_ide_controller(XenUnplugState *s, PCIDevice *d,
 
     qdev_walk_children(DEVICE(d), NULL, NULL, xen_unplug_ide_child, NULL,
                        &ide);
-    if (ide.removed && !s->replay_unplug) {
+    if (ide.removed) {
         pci_device_reset(d);
     }
 }
@@ -581,14 +774,14 @@ static void xen_unplug_write_product(XenUnplugState *s, uint16_t product)
 static void xen_unplug_write_build(XenUnplugState *s, uint32_t build)
 {
     if (!s->product_set) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: build number %u written before "
-                      "any product number, ignored\n",
-                      object_get_typename(s->owner), build);
+        xen_unplug_guest_error(s, XEN_UNPLUG_ERR_BUILD_EARLY, "build number "
+                               "%u written before any product number, "
+                               "ignored", build);
         return;
     }
     s->build = build;
     s->build_set = true;
-    if (xen_unplug_lookup_blacklist(s)) {
+    if (xen_unplug_blacklisted(s)) {
         s->blacklisted = true;
     }
     trace_xen_platform_build(s->product, build, s->blacklisted);
@@ -598,15 +791,14 @@ static void xen_unplug_write_build(XenUnplugState *s, uint32_t build)
 void xen_unplug_request(XenUnplugState *s, uint32_t mask)
 {
     if (mask & ~XEN_UNPLUG_ALL) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: unknown unplug bits 0x%x "
-                      "ignored\n", object_get_typename(s->owner),
-                      mask & ~XEN_UNPLUG_ALL);
+        xen_unplug_guest_error(s, XEN_UNPLUG_ERR_UNKNOWN_BITS, "unknown "
+                               "unplug bits 0x%x ignored",
+                               mask & ~XEN_UNPLUG_ALL);
     }
     if (s->blacklisted) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: unplug 0x%x refused: driver "
-                      "product %u build %u is blacklisted\n",
-                      object_get_typename(s->owner), mask, s->product,
-                      s->build);
+        xen_unplug_guest_error(s, XEN_UNPLUG_ERR_REFUSED, "unplug 0x%x "
+                               "refused: driver product %u build %u is "
+                               "blacklisted", mask, s->product, s->build);
         return;
     }
     xen_unplug_devices(s, mask & XEN_UNPLUG_ALL);
@@ -636,9 +828,9 @@ void xen_unplug_write_flags(XenUnplugState *s, uint8_t flags)
 static void xen_unplug_bad_access(XenUnplugState *s, const char *dir,
                                   hwaddr addr, unsigned size)
 {
-    qemu_log_mask(LOG_GUEST_ERROR, "%s: undefined %u-byte %s of port 0x%x\n",
-                  object_get_typename(s->owner), size, dir,
-                  (unsigned)(XEN_PLATFORM_IOPORT + addr));
+    xen_unplug_guest_error(s, XEN_UNPLUG_ERR_ACCESS, "undefined %u-byte %s "
+                           "of port 0x%x", size, dir,
+                           (unsigned)(XEN_PLATFORM_IOPORT + addr));
 }
 
 static uint64_t xen_unplug_port_read(void *opaque, hwaddr addr, unsigned size)
@@ -708,31 +900,6 @@ static const MemoryRegionOps xen_unplug_port_ops = {
 /*
  * Lifetime
  */
-/* Devices unplugged on the migration source stay unplugged here */
-static void xen_unplug_replay(void *opaque)
-{
-    XenUnplugState *s = opaque;
-
-    if (s->replay_unplug) {
-        xen_unplug_devices(s, s->unplugged);
-        s->replay_unplug = false;
-    }
-}
-
-/*
- * Removing devices removes their own VM change state handlers, which
- * QEMU is walking here: the replay runs in a bottom half instead.
- */
-static void xen_unplug_vm_state_change(void *opaque, bool running,
-                                       RunState state)
-{
-    XenUnplugState *s = opaque;
-
-    if (running && s->replay_unplug) {
-        qemu_bh_schedule(s->replay_bh);
-    }
-}
-
 bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
                         Error **errp)
 {
@@ -762,38 +929,13 @@ bool xen_unplug_realize(XenUnplugState *s, Object *owner, PCIBus *bus,
     memory_region_add_subregion(get_system_io(), XEN_PLATFORM_IOPORT,
                                 &s->fixed_io);
 
-    xen_unplug_xs_open(s);
-    if (s->xsh) {
-        s->throttle_path = g_strdup_printf("/local/domain/%u/log-throttling",
-                                           xen_domid);
-        s->throttle_watch = qemu_xen_xs_watch(s->xsh, s->throttle_path,
-                                              xen_unplug_throttle_changed, s);
-    }
-    s->replay_bh = qemu_bh_new(xen_unplug_replay, s);
-    s->vm_change = qemu_add_vm_change_state_handler(xen_unplug_vm_state_change,
-                                                     s);
+    s->store = xen_unplug_store_open(owner);
     return true;
 }
 
 void xen_unplug_unrealize(XenUnplugState *s)
 {
-    if (s->vm_change) {
-        qemu_del_vm_change_state_handler(s->vm_change);
-        s->vm_change = NULL;
-    }
-    if (s->replay_bh) {
-        qemu_bh_delete(s->replay_bh);
-        s->replay_bh = NULL;
-    }
-    if (s->throttle_watch) {
-        qemu_xen_xs_unwatch(s->xsh, s->throttle_watch);
-        s->throttle_watch = NULL;
-    }
-    if (s->xsh) {
-        qemu_xen_xs_close(s->xsh);
-        s->xsh = NULL;
-    }
-    g_clear_pointer(&s->throttle_path, g_free);
+    g_clear_pointer(&s->store, xen_unplug_store_close);
     memory_region_del_subregion(get_system_io(), &s->fixed_io);
 }
 
@@ -805,10 +947,8 @@ void xen_unplug_reset(XenUnplugState *s)
     s->build_set = false;
     s->build = 0;
     s->blacklisted = false;
-    s->lookups = 0;
-    s->verdicts = 0;
     s->unplugged = 0;
-    s->replay_unplug = false;
+    s->guest_errors = 0;
     s->log_len = 0;
     s->log_cost = 0;
     s->log_suppressed_total = 0;
@@ -820,7 +960,12 @@ void xen_unplug_reset(XenUnplugState *s)
 
 /*
  * Migration: the state a driver created travels in subsections that are
- * only sent once a driver has used the protocol.
+ * only sent once a driver has used the protocol, and only when the
+ * toolstack asks for them (migrate-driver-state): every versioned machine
+ * type of this QEMU exists in QEMU 10.2, which has no such subsections.
+ * The destination removes no device: management starts it with the
+ * source's devices as they are now (those the guest unplugged are gone,
+ * DEVICE_DELETED told so), and drivers redo their unplug after a resume.
  */
 bool xen_unplug_driver_needed(XenUnplugState *s)
 {
@@ -863,7 +1008,6 @@ int xen_unplug_post_load(XenUnplugState *s)
         error_report("%s: migrated driver state is inconsistent", name);
         return -EINVAL;
     }
-    s->replay_unplug = s->unplugged != 0;
     return 0;
 }
 
@@ -907,7 +1051,9 @@ XenPlatformPVDriverInfo *xen_unplug_query(XenUnplugState *s)
     const char *name;
     int bit;
 
+    info->has_product_num = s->product_set;
     info->product_num = s->product;
+    info->has_build_num = s->build_set;
     info->build_num = s->build;
     name = s->product_set ? xen_pv_product_name(s->product) : NULL;
     if (name) {

@@ -68,7 +68,9 @@ struct XsPeer {
     XenstoreImplState *store;
     GString *log;
     GPtrArray *conns;   /* XsConn; changed only by the peer thread */
-    bool failing;
+    const char *error;  /* answer to every request but (UN)WATCH, if set */
+    bool silent;        /* answer nothing at all */
+    GCond logged;       /* signalled when the log grows */
     bool stopping;
     unsigned connections;
 };
@@ -267,13 +269,20 @@ static void xs_peer_handle(XsPeer *p, XsConn *c,
     case XS_READ:
         g_string_append_printf(p->log, "READ %s\n", arg0 ? arg0 : "");
         break;
+    case XS_DIRECTORY:
+        g_string_append_printf(p->log, "DIRECTORY %s\n", arg0 ? arg0 : "");
+        break;
     case XS_WATCH:
         g_string_append_printf(p->log, "WATCH %s\n", arg0 ? arg0 : "");
         break;
     }
+    g_cond_broadcast(&p->logged);
 
-    if (p->failing && req->type != XS_WATCH && req->type != XS_UNWATCH) {
-        xs_conn_send_error(p, c, req, "EIO");
+    if (p->silent) {
+        return;
+    }
+    if (p->error && req->type != XS_WATCH && req->type != XS_UNWATCH) {
+        xs_conn_send_error(p, c, req, p->error);
         return;
     }
     if (!arg0) {
@@ -289,6 +298,24 @@ static void xs_peer_handle(XsPeer *p, XsConn *c,
         if (!err) {
             xs_conn_send(p, c, XS_READ, req->req_id, req->tx_id,
                          value->data, value->len);
+            return;
+        }
+        break;
+    }
+
+    case XS_DIRECTORY: {
+        g_autoptr(GByteArray) names = g_byte_array_new();
+        uint64_t gencnt;
+        GList *items = NULL, *l;
+
+        err = xs_impl_directory(s, dom, tx, arg0, &gencnt, &items);
+        if (!err) {
+            for (l = items; l; l = l->next) {
+                g_byte_array_append(names, l->data, strlen(l->data) + 1);
+            }
+            g_list_free_full(items, g_free);
+            xs_conn_send(p, c, XS_DIRECTORY, req->req_id, req->tx_id,
+                         names->data, names->len);
             return;
         }
         break;
@@ -558,6 +585,7 @@ XsPeer *xs_peer_start(const char *socket_path)
     p->log = g_string_new("");
     p->conns = g_ptr_array_new();
     g_mutex_init(&p->lock);
+    g_cond_init(&p->logged);
 
     if (!g_unix_open_pipe(p->wake_fds, FD_CLOEXEC, &err)) {
         g_error("xs_peer_start: pipe: %s", err->message);
@@ -624,11 +652,38 @@ void xs_peer_rm(XsPeer *p, const char *path)
     g_assert(!err || err == ENOENT);
 }
 
-void xs_peer_set_failing(XsPeer *p, bool failing)
+void xs_peer_set_error(XsPeer *p, const char *error)
 {
     g_mutex_lock(&p->lock);
-    p->failing = failing;
+    p->error = error;
     g_mutex_unlock(&p->lock);
+}
+
+void xs_peer_set_failing(XsPeer *p, bool failing)
+{
+    xs_peer_set_error(p, failing ? "EIO" : NULL);
+}
+
+void xs_peer_set_silent(XsPeer *p, bool silent)
+{
+    g_mutex_lock(&p->lock);
+    p->silent = silent;
+    g_mutex_unlock(&p->lock);
+}
+
+bool xs_peer_wait_log(XsPeer *p, const char *line, unsigned timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + timeout_ms * G_TIME_SPAN_MILLISECOND;
+    g_autofree char *want = g_strdup_printf("%s\n", line);
+    bool found;
+
+    g_mutex_lock(&p->lock);
+    while (!(found = strstr(p->log->str, want)) &&
+           g_cond_wait_until(&p->logged, &p->lock, end)) {
+        /* the log grew: look again */
+    }
+    g_mutex_unlock(&p->lock);
+    return found;
 }
 
 char *xs_peer_take_log(XsPeer *p)

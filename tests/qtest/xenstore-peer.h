@@ -9,8 +9,8 @@
  * guests); the peer runs in a thread of the test process, accepts any
  * number of connections, all of them dom0, and adds what a real xenstored
  * cannot do for a test: fail on request and log what was asked.  It
- * answers what the platform device asks of a store, reads and watches,
- * and any other request with ENOSYS.
+ * answers what the platform device asks of a store, reads, directory
+ * listings and watches, and any other request with ENOSYS.
  *
  * Copyright (c) 2026 Xen platform series <xen-platform@localhost>
  *
@@ -52,16 +52,33 @@ void xs_peer_write(XsPeer *p, const char *path, const char *value);
 void xs_peer_rm(XsPeer *p, const char *path);
 
 /*
- * While @failing is true, every request except XS_WATCH and XS_UNWATCH is
- * answered with XS_ERROR "EIO" and changes nothing.
+ * While @error is set (an errno name such as "EACCES"), every request
+ * except XS_WATCH and XS_UNWATCH is answered with XS_ERROR @error and
+ * changes nothing; NULL ends it.  xs_peer_set_failing(p, b) is
+ * xs_peer_set_error(p, b ? "EIO" : NULL).
  */
+void xs_peer_set_error(XsPeer *p, const char *error);
 void xs_peer_set_failing(XsPeer *p, bool failing);
 
 /*
+ * While @silent is true, requests are logged and never answered, as by a
+ * xenstored that has stopped: a request received meanwhile stays
+ * unanswered for good.
+ */
+void xs_peer_set_silent(XsPeer *p, bool silent);
+
+/*
+ * Wait, for at most @timeout_ms, until the log (what xs_peer_take_log()
+ * would return) has the line @line; return whether it has.
+ */
+bool xs_peer_wait_log(XsPeer *p, const char *line, unsigned timeout_ms);
+
+/*
  * Return (g_free() it) the log of requests received since the last call,
- * and clear it: one line per XS_READ ("READ <path>\n") and per XS_WATCH
- * ("WATCH <path>\n"), in the order received, paths as the client sent
- * them.  Requests are logged even while failing.
+ * and clear it: one line per XS_READ ("READ <path>\n"), XS_DIRECTORY
+ * ("DIRECTORY <path>\n") and XS_WATCH ("WATCH <path>\n"), in the order
+ * received, paths as the client sent them.  Requests are logged even
+ * while failing or silent.
  */
 char *xs_peer_take_log(XsPeer *p);
 

@@ -45,9 +45,6 @@
 /* Platform flags (port 0x10 byte, BAR0 offset 0) */
 #define XEN_PLATFORM_FLAG_ROM_LOCK      (1u << 0)
 
-/* Blacklist reads (xenstore requests) a guest may cause between resets */
-#define XEN_UNPLUG_LOOKUPS_MAX          4
-
 /* Log channel */
 #define XEN_PLATFORM_LOG_LINE_MAX       1024    /* bytes before forced flush */
 #define XEN_PLATFORM_LOG_BURST_DEFAULT  (128 * KiB)
@@ -70,23 +67,21 @@
  * driver handshake and blacklist, the log channel and the removal of
  * emulated devices. It does not know the PCI device it is part of.
  */
+/* What the host says in xenstore, kept in memory (xen_unplug.c) */
+typedef struct XenUnplugStore XenUnplugStore;
+
 typedef struct XenUnplugState {
     MemoryRegion fixed_io;
     Object *owner;
     PCIBus *bus;                /* where emulated devices are removed */
-    struct qemu_xs_handle *xsh;
-    struct qemu_xs_watch *throttle_watch;
-    char *throttle_path;        /* the watched node */
-    VMChangeStateEntry *vm_change;  /* replays unplug after load */
-    QEMUBH *replay_bh;
-    bool xs_warned;
+    XenUnplugStore *store;      /* NULL: no xenstore the host can write */
 
     /* Configuration (properties of the PCI device) */
     uint32_t log_burst;         /* bytes */
     uint32_t log_rate;          /* bytes per second */
     bool log_throttle;          /* rate limit on; xenstore may override */
     CharFrontend log_chr;       /* where log lines go, if set */
-    bool migrate_state;         /* send the subsections (off: QEMU 10.1) */
+    bool migrate_state;         /* send the subsections (toolstack opt-in) */
 
     /* Guest-visible state, reset with the device */
     uint8_t flags;
@@ -95,22 +90,13 @@ typedef struct XenUnplugState {
     bool build_set;
     uint32_t build;
     bool blacklisted;           /* until reset, once set */
-    unsigned lookups;           /* xenstore reads since reset */
-    unsigned verdicts;          /* answers in looked_up[] */
-    struct {
-        uint16_t product;
-        uint32_t build;
-        bool blacklisted;
-    } looked_up[XEN_UNPLUG_LOOKUPS_MAX];
     uint8_t unplugged;          /* unplug bits acted on since reset */
-    bool replay_unplug;         /* re-apply @unplugged once running */
+    uint32_t guest_errors;      /* kinds logged since reset */
 
     /* Log channel */
     uint32_t log_len;
     uint32_t log_cost;          /* escaped length of the pending line */
     uint8_t log_line[XEN_PLATFORM_LOG_LINE_MAX];
-    bool throttle_override;     /* xenstore has a say */
-    bool throttle_xs;           /* what xenstore says */
     LeakyBucket log_bucket;     /* level: bytes written, leaking */
     int64_t log_leak_ns;        /* QEMU_CLOCK_VIRTUAL of the last leak */
     uint32_t log_dropped_lines; /* not yet reported by a notice */
@@ -142,11 +128,14 @@ void xen_unplug_write_flags(XenUnplugState *s, uint8_t flags);
  */
 OBJECT_DECLARE_TYPE(XenPlatformState, XenPlatformClass, XEN_PLATFORM)
 
-/* Identity defaults are the PCIDeviceClass fields of each class */
+/* device-id, revision, class-id, subvendor_id and subsystem_id */
+#define XEN_PLATFORM_IDENTITY_COUNT     5
+
 struct XenPlatformClass {
     PCIDeviceClass parent_class;
 
     bool has_capability;        /* the vendor-specific capability */
+    const Property *identity;   /* the identity properties, own defaults */
 };
 
 struct XenPlatformState {
@@ -156,7 +145,7 @@ struct XenPlatformState {
     MemoryRegion mmio_bar;
     XenUnplugState unplug;
 
-    /* Identity properties, from the type's own IDs (instance_init) */
+    /* Identity properties, defaulting to the type's own IDs */
     uint16_t device_id;
     uint8_t revision;
     uint16_t class_id;
