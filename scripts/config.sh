@@ -57,7 +57,7 @@ NOXEN_BUILD_DIR=build-noxen$BASE_SUFFIX
 SERIES_DIR=build/series$BASE_SUFFIX        # make series: the exported patches
 # The version of the series that make series exports ([PATCH vN]); the
 # changes since the previous one are in patches/cover-letter
-SERIES_VERSION=${SERIES_VERSION:-2}
+SERIES_VERSION=${SERIES_VERSION:-3}
 
 # Configure flags shared by every build of the assembled tree.
 # -g1: line tables only (backtraces with file:line, no variables), which
