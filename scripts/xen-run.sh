@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# make xen: the device under a real Xen. Boots Debian's Xen 4.17 and a
+# Debian dom0 (scripts/xen-image.sh) under Debian's qemu-system-x86 (TCG,
+# nested SVM), runs the scenarios' guests through xl with this project's
+# QEMU (and the unpatched base, scripts/baseline.sh) as device model,
+# and judges each job against its scenario's expect file. docs/xen.md
+# says how; the last line is "N passed, N failed".
+#   XEN_SCENARIOS=DIR   the scenarios (default tests/xen/scenarios)
+#   XEN_ONLY="01 05"    only the scenarios whose names start so
+#   XEN_MODELS="series" the device models (default: series base)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$top"
+. "$here/config.sh"
+
+scen_dir=$(realpath "${XEN_SCENARIOS:-tests/xen/scenarios}")
+models=${XEN_MODELS:-series base}
+# in dom0: guests at once, a wait's limit, a job's limit, attempts
+JOBS_AT_ONCE=${XEN_JOBS:-2}
+GUEST_TIMEOUT=${XEN_GUEST_TIMEOUT:-200}
+JOB_TIMEOUT=${XEN_JOB_TIMEOUT:-600}
+ATTEMPTS=${XEN_ATTEMPTS:-3}
+# the whole Xen boot; a boot that runs out leaves its unfinished jobs to
+# one more, fresh, boot
+BOOT_TIMEOUT=${XEN_BOOT_TIMEOUT:-1500}
+# The outer emulator: XEN_OUTER=bookworm (default), the system's
+# qemu-system-x86 (7.2); XEN_OUTER=backports, Debian's QEMU 10.0 from
+# bookworm-backports, unpacked into work/ (the system's packages stay as
+# they are), where guests died far more often (docs/xen.md)
+OUTER=${XEN_OUTER:-bookworm}
+OUTER_ACCEL=${XEN_OUTER_ACCEL:-tcg,thread=multi}
+
+bail() { echo "xen: $1"; echo "0 passed, 1 failed"; exit 1; }
+[ -d "$scen_dir" ] || bail "no scenarios in $scen_dir"
+export PATH=$PATH:/usr/sbin:/sbin
+for t in mkfs.ext4 debugfs gcc; do
+    command -v $t >/dev/null || bail "$t is missing: run make deps"
+done
+
+run=$top/$WORK_DIR/xen-test/run
+# XEN_JUDGE_ONLY=1: judge the last run's results again (after a change
+# of the expect files), without booting anything
+judge_only=${XEN_JUDGE_ONLY:-}
+if [ -z "$judge_only" ]; then
+rm -rf "$run"
+mkdir -p "$run/disk/lib" "$run/disk/scenarios"
+start=$SECONDS
+
+# the jobs: each scenario's jobs file ("MODEL VARIANT" lines; default
+# one job per model), those of the models asked for
+for s in "$scen_dir"/*/; do
+    s=$(basename "$s")
+    [ -f "$scen_dir/$s/dom0.sh" ] || continue
+    if [ -n "${XEN_ONLY:-}" ]; then
+        keep=
+        for p in $XEN_ONLY; do case "$s" in "$p"*) keep=1 ;; esac; done
+        [ -n "$keep" ] || continue
+    fi
+    cp -r "$scen_dir/$s" "$run/disk/scenarios/"
+    if [ -f "$scen_dir/$s/jobs" ]; then
+        grep -v -e '^#' -e '^ *$' "$scen_dir/$s/jobs"
+    else
+        printf '%s -\n' series base
+    fi | while read -r m v; do
+        case " $models " in *" $m "*) echo "$s $m $v" ;; esac
+    done
+done > "$run/jobs.all"
+[ -s "$run/jobs.all" ] || bail "no jobs (XEN_ONLY='${XEN_ONLY:-}', XEN_MODELS='$models')"
+echo "xen: $(wc -l < "$run/jobs.all") jobs from $scen_dir, $JOBS_AT_ONCE at a time"
+
+# the device models, copied now: a rebuild during the run changes nothing
+cp build/qemu-system-x86_64 "$run/disk/qemu-series" ||
+    bail "no build/qemu-system-x86_64: run make"
+if grep -q ' base ' "$run/jobs.all"; then
+    if [ ! -x "$BASE_BUILD_DIR/qemu-system-x86_64" ] ||
+       [ "$("$BASE_BUILD_DIR/qemu-system-x86_64" -vnc help 2>&1 | grep -c invalid)" != 0 ]; then
+        echo "xen: building the unpatched base ($BASE_BUILD_DIR, scripts/baseline.sh)"
+        "$here/baseline.sh" > "$run/baseline.log" 2>&1 ||
+            { tail -n 20 "$run/baseline.log"; bail "the base does not build (see $run/baseline.log)"; }
+    fi
+    cp "$BASE_BUILD_DIR/qemu-system-x86_64" "$run/disk/qemu-base"
+fi
+# their libraries, but those of dom0's own glibc, zlib and Xen
+for q in "$run"/disk/qemu-*; do ldd "$q"; done | awk '$3 ~ /^\// { print $3 }' | sort -u |
+    grep -v -e '/libc\.so' -e '/libm\.so' -e '/libz\.so' -e '/libxen' -e 'ld-linux' |
+    xargs -r cp -L -t "$run/disk/lib/"
+
+img=$("$here/xen-image.sh" | tail -n 1)
+[ -f "$img/versions" ] || bail "no dom0 image"
+
+outer_args=()
+case "$OUTER" in
+bookworm)
+    OUTER_QEMU=qemu-system-x86_64
+    command -v $OUTER_QEMU >/dev/null || bail "$OUTER_QEMU is missing: run make deps" ;;
+backports)
+    o=$top/$WORK_DIR/xen-test/outer
+    if [ ! -x "$o/root/usr/bin/qemu-system-x86_64" ]; then
+        echo "xen: unpacking QEMU from bookworm-backports into $o"
+        rm -rf "$o" "$o.tmp"
+        mkdir -p "$o.tmp"
+        (cd "$o.tmp" && apt-get download -q -t bookworm-backports \
+            qemu-system-x86 qemu-system-common qemu-system-data) > "$o.tmp/apt.log" 2>&1 ||
+            { cat "$o.tmp/apt.log"; bail "apt-get download from bookworm-backports failed (make deps adds it)"; }
+        for d in "$o.tmp"/*.deb; do dpkg -x "$d" "$o.tmp/root"; done
+        mv "$o.tmp" "$o"
+    fi
+    OUTER_QEMU=$o/root/usr/bin/qemu-system-x86_64
+    export QEMU_MODULE_DIR=$o/root/usr/lib/x86_64-linux-gnu/qemu
+    outer_args=(-L "$o/root/usr/share/qemu" -L /usr/share/qemu -L /usr/share/seabios) ;;
+*) bail "XEN_OUTER=$OUTER: bookworm or backports" ;;
+esac
+
+gcc -static -O2 -o "$run/disk/xpio" tests/xen/xpio.c
+cp tests/xen/dom0-init tests/xen/dom0-lib.sh tests/xen/guest-init tests/xen/guest.cfg "$run/disk/"
+cat > "$run/disk/config" <<EOF
+GUEST_TIMEOUT=$GUEST_TIMEOUT
+JOB_TIMEOUT=$JOB_TIMEOUT
+ATTEMPTS=$ATTEMPTS
+JOBS_AT_ONCE=$JOBS_AT_ONCE
+GUEST_MODULES="ata_piix sd_mod e1000 xen-blkfront xen-netfront"
+EOF
+
+# boot N: Xen and dom0 run the jobs not done yet; their results come
+# back on the run disk
+boot() {
+    local n=$1 rc=0 t0=$SECONDS
+    rm -f "$run/run.img"
+    mkfs.ext4 -q -F -L xen-run -d "$run/disk" "$run/run.img" 1G > /dev/null
+    echo "xen: boot $n: Xen and dom0 under $OUTER_QEMU ($OUTER_ACCEL), $(wc -l < "$run/disk/jobs") jobs"
+    : > "$run/serial-$n.log"
+    tail -f "$run/serial-$n.log" | grep --line-buffered -e '^dom0: ' -e 'Panic' -e 'FATAL' &
+    local tailpid=$!
+    timeout -k 10 "$BOOT_TIMEOUT" "$OUTER_QEMU" "${outer_args[@]}" -accel "$OUTER_ACCEL" \
+        -cpu qemu64,+svm,+npt -m 6G -smp 2 -no-reboot \
+        -display none -monitor none -serial "file:$run/serial-$n.log" -net none \
+        -kernel "$img/xen" \
+        -append "console=com1 com1=115200,8n1 dom0_mem=2048M,max:2048M bootscrub=0 guest_loglvl=all ${XEN_ARGS:-}" \
+        -initrd "$img/vmlinuz root=/dev/vda ro console=hvc0 quiet loglevel=4 init=/sbin/xen-test-init ${XEN_DOM0_ARGS:-},$img/initrd.img" \
+        -drive "file=$img/disk.img,if=virtio,format=raw,snapshot=on" \
+        -drive "file=$run/run.img,if=virtio,format=raw" || rc=$?
+    sleep 1
+    kill $tailpid 2>/dev/null || true
+    wait $tailpid 2>/dev/null || true
+    echo "xen: boot $n ended ($rc) after $((SECONDS - t0)) s"
+    [ "$rc" = 0 ] || echo "xen: boot $n: outer QEMU exited with $rc (124: the boot's limit, $BOOT_TIMEOUT s)"
+    # debugfs's rdump: the results without a mount
+    mkdir -p "$run/boot-$n"
+    debugfs -R "rdump /out $run/boot-$n" "$run/run.img" > /dev/null 2>&1 || true
+    mkdir -p "$run/out"
+    [ -d "$run/boot-$n/out" ] && cp -a "$run/boot-$n/out/." "$run/out/"
+    return 0
+}
+
+echo "$OUTER_QEMU" > "$run/outer"
+cp "$run/jobs.all" "$run/disk/jobs"
+boot 1
+# jobs a boot left unfinished: one more, fresh, boot
+while read -r s m v; do
+    [ -f "$run/out/$s/$m-$v.done" ] || echo "$s $m $v"
+done < "$run/jobs.all" > "$run/disk/jobs"
+if [ -s "$run/disk/jobs" ]; then
+    echo "xen: $(wc -l < "$run/disk/jobs") jobs unfinished: a fresh Xen boot for them"
+    boot 2
+fi
+
+else
+    [ -f "$run/jobs.all" ] || bail "no earlier run in $run to judge"
+    start=$SECONDS
+    img=$("$here/xen-image.sh" | tail -n 1)
+    OUTER_QEMU=$(cat "$run/outer")
+fi
+
+# judging: each job against the expect lines of its scenario that apply
+# to it ("MODEL/VARIANT-GLOB FILE has|lacks REGEX [# what it shows]")
+echo "== versions"
+sed 's/^/   /' "$img/versions" "$run/out/versions" 2>/dev/null || true
+echo "   outer: $("$OUTER_QEMU" --version | head -n 1)"
+pass=0 fail=0
+echo "== results (details: $run/out)"
+while read -r s m v; do
+    d=$run/out/$s/$m-$v
+    label="$s $m"
+    [ "$v" = - ] || label+=" $v"
+    bad=()
+    retries=
+    if [ -f "$d.attempts" ]; then
+        while read -r a rc secs; do
+            [ -f "$d.stalled-$a/stalled" ] &&
+                retries+=" retry after attempt $a: $(cat "$d.stalled-$a/stalled") ($secs s);"
+        done < "$d.attempts"
+        [ "$(wc -l < "$d.attempts")" -le 1 ] || retries+=" $(wc -l < "$d.attempts") attempts"
+    fi
+    if [ ! -f "$d.done" ]; then
+        bad+=("not run to its end")
+    elif [ -f "$d/stalled" ]; then
+        bad+=("stalled in every attempt: $(cat "$d/stalled")")
+    else
+        while read -r glob file op re; do
+            case "$glob" in ''|'#'*) continue ;; esac
+            # shellcheck disable=SC2053
+            [[ "$m/${v}" == $glob ]] || continue
+            re=$(sed -E 's/ +# .*$//; s/ +$//' <<< "$re")
+            files=$(cd "$d" && ls -d $file 2>/dev/null) || files=
+            hit=
+            # the guests' serial lines end in CR LF
+            [ -n "$files" ] && (cd "$d" && cat $files | tr -d '\r' | grep -aqE -- "$re") && hit=1
+            case "$op" in
+            has) [ -n "$hit" ] || bad+=("$file has no '$re'") ;;
+            lacks) [ -z "$hit" ] || bad+=("$file has '$re'") ;;
+            *) bad+=("unknown check '$op' in $s/expect") ;;
+            esac
+        done < "$scen_dir/$s/expect"
+    fi
+    if [ ${#bad[@]} = 0 ]; then
+        pass=$((pass + 1))
+        echo "   PASS $label${retries:+ (${retries# })}"
+    else
+        fail=$((fail + 1))
+        echo "   FAIL $label${retries:+ (${retries# })}"
+        printf '        %s\n' "${bad[@]}"
+    fi
+done < "$run/jobs.all"
+# what each device model showed a libxl user: the notes of the
+# expectations that hold for one model only
+echo "== what differs for a libxl user (the expect lines of one model)"
+for s in $(cut -d' ' -f1 "$run/jobs.all" | uniq); do
+    grep -E '^(series|base)/[^ ]* .* # ' "$scen_dir/$s/expect" 2>/dev/null |
+        sed -E 's/^([a-z]+)\/[^ ]* .* # (.*)$/\1: \2/' | sort -u | sed "s/^/   $s /" || true
+done
+echo "xen: $((SECONDS - start)) s in all"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
