@@ -125,21 +125,28 @@ static const MemoryRegionOps xen_platform_mmio_ops = {
  * device-list-properties shows: they are added to each instance from its
  * class's list, as a class property has one default for every subclass.
  */
-#define XEN_PLATFORM_IDENTITY_PROPS(id, rev)                               \
-    DEFINE_PROP_UINT16("device-id", XenPlatformState, device_id, id),      \
-    DEFINE_PROP_UINT8("revision", XenPlatformState, revision, rev),        \
-    DEFINE_PROP_UINT16("class-id", XenPlatformState, class_id,             \
-                       XEN_PLATFORM_CLASS_ID),                             \
-    DEFINE_PROP_UINT16("subvendor_id", XenPlatformState, subvendor_id,     \
-                       PCI_VENDOR_ID_XEN),                                 \
-    DEFINE_PROP_UINT16("subsystem_id", XenPlatformState, subsystem_id, id)
-
 static const Property xen_platform_identity[] = {
-    XEN_PLATFORM_IDENTITY_PROPS(PCI_DEVICE_ID_XEN_PLATFORM, 1),
+    DEFINE_PROP_UINT16("device-id", XenPlatformState, device_id,
+                       PCI_DEVICE_ID_XEN_PLATFORM),
+    DEFINE_PROP_UINT8("revision", XenPlatformState, revision, 1),
+    DEFINE_PROP_UINT16("class-id", XenPlatformState, class_id,
+                       XEN_PLATFORM_CLASS_ID),
+    DEFINE_PROP_UINT16("subvendor_id", XenPlatformState, subvendor_id,
+                       PCI_VENDOR_ID_XEN),
+    DEFINE_PROP_UINT16("subsystem_id", XenPlatformState, subsystem_id,
+                       PCI_DEVICE_ID_XEN_PLATFORM),
 };
 
 static const Property xen_platform_2_identity[] = {
-    XEN_PLATFORM_IDENTITY_PROPS(PCI_DEVICE_ID_XEN_PLATFORM_V2, 2),
+    DEFINE_PROP_UINT16("device-id", XenPlatformState, device_id,
+                       PCI_DEVICE_ID_XEN_PLATFORM_V2),
+    DEFINE_PROP_UINT8("revision", XenPlatformState, revision, 2),
+    DEFINE_PROP_UINT16("class-id", XenPlatformState, class_id,
+                       XEN_PLATFORM_CLASS_ID),
+    DEFINE_PROP_UINT16("subvendor_id", XenPlatformState, subvendor_id,
+                       PCI_VENDOR_ID_XEN),
+    DEFINE_PROP_UINT16("subsystem_id", XenPlatformState, subsystem_id,
+                       PCI_DEVICE_ID_XEN_PLATFORM_V2),
 };
 
 QEMU_BUILD_BUG_ON(ARRAY_SIZE(xen_platform_identity) !=
