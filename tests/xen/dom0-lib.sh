@@ -14,7 +14,7 @@
 T=/run/xen-test
 mkdir -p $T
 
-note() { echo "$*" >> "$O/dom0.log"; }
+note() { echo "[$SECONDS s] $*" >> "$O/dom0.log"; }
 stall() {
     echo "$*" > "$O/stalled"
     note "STALL: $*"
@@ -92,9 +92,9 @@ qmp() {
     case "$cmd" in \{*) ;; *) cmd="{\"execute\":\"$cmd\"}" ;; esac
     before=$(grep -c -e '"return"' -e '"error"' "$O/qmp-$n" 2>/dev/null)
     echo "$cmd" >> $T/qmpcmd-$n
-    for i in $(seq 100); do
+    for i in $(seq 40); do
+        sleep 0.25
         [ "$(grep -c -e '"return"' -e '"error"' "$O/qmp-$n" 2>/dev/null)" -gt "${before:-0}" ] && break
-        sleep 0.1
     done
     grep -e '"return"' -e '"error"' "$O/qmp-$n" | tail -n 1 > "$out"
     [ -s "$out" ] || echo "no answer to $cmd" > "$out"
@@ -106,15 +106,18 @@ qmp() {
 # guest that is gone while its device model was expected to live is a
 # stall too (an early reboot or crash, as seen under nested TCG)
 guest_wait() {
-    local n=$NAME$1 re=$2 limit=${3:-$GUEST_TIMEOUT} from=${4:-1} t0=$SECONDS
+    local n=$NAME$1 re=$2 limit=${3:-$GUEST_TIMEOUT} from=${4:-1} t0=$SECONDS k=0
+    # dom0's processes compete with the guests for the emulated CPUs:
+    # one grep every 2 s, an xl every 10 s
     while ! tail -n +"$from" "$O/console-$n" 2>/dev/null | grep -aqE "$re"; do
-        if ! xl domid "$n" >/dev/null 2>&1; then
-            xl dmesg | tail -n 20 > "$O/xl-dmesg-$n"
+        k=$((k + 1))
+        if [ $((k % 5)) = 0 ] && ! xl domid "$n" >/dev/null 2>&1; then
+            xl dmesg | tail -n 40 > "$O/xl-dmesg-$n"
             stall "$n is gone while waiting for '$re'"
         fi
         [ $((SECONDS - t0)) -lt "$limit" ] ||
             stall "$n: no '$re' on its console within $limit s"
-        sleep 1
+        sleep 2
     done
     note "$n: '$re' after $((SECONDS - t0)) s"
 }
@@ -129,10 +132,11 @@ dm_pid() {
 # guest_destroy SUFFIX: collect the device model's log and end the guest
 guest_destroy() {
     local n=$NAME${1:-}
+    note "xl destroy $n"
     xl destroy "$n" >> "$O/xl-$n.log" 2>&1 || true
     qmp_disconnect "$n"
-    sleep 1
     dm_log "$n"
+    note "destroyed $n"
 }
 
 # console_lines SUFFIX: how many lines the console has now
@@ -153,6 +157,7 @@ keep_console() {
 
 # one attempt of one job, in a subshell, under a time limit
 run_attempt() {
+
     export S O MODEL DM VARIANT NAME
     timeout -k 10 "$JOB_TIMEOUT" bash -c '. /mnt/run/dom0-lib.sh; set -u; . "$S/dom0.sh"'
 }
