@@ -12,7 +12,7 @@ override QEMU_SRC := $(abspath $(QEMU_SRC))
 export QEMU_SRC
 endif
 
-.PHONY: all deps assemble build build-noxen demo check check-noxen qemu-suites series series-check branch write-back interop fuzz compat docs bench clean distclean
+.PHONY: all deps assemble build build-noxen demo check check-noxen qemu-suites series series-check branch write-back interop fuzz compat docs bench xen clean distclean
 
 all: build
 	@$(S)/demo.sh
@@ -58,6 +58,10 @@ interop: build
 
 fuzz:
 	@$(S)/fuzz.sh
+
+xen: build
+	@$(S)/install-deps.sh --xen
+	@$(S)/xen-run.sh
 
 compat: assemble
 	@$(S)/compat.sh

@@ -92,6 +92,11 @@ FUZZ_CONFIGURE_FLAGS="--cc=clang-14 --cxx=clang++-14 --enable-fuzzing \
 --enable-asan --enable-ubsan --enable-xen"
 FUZZ_TARGETS=${FUZZ_TARGETS:-"xen-platform xen-platform-2 xen-platform-bridged xen-platform-q35"}
 
+# make xen: Debian's QEMU 7.2 as the outer emulator (Xen under TCG),
+# debootstrap for the dom0 image (scripts/xen-image.sh), e2fsprogs for
+# its disks (mkfs.ext4 -d, debugfs), a static libc for the guests' xpio
+XEN_DEPS="qemu-system-x86 debootstrap e2fsprogs libc6-dev"
+
 # The measurement baseline (make compat, make bench): the base without
 # the series.
 BASE_BUILD_DIR=build-base$BASE_SUFFIX

@@ -2,7 +2,7 @@
 # Install everything needed to fetch, build and test the patched QEMU on
 # Debian 12 (bookworm). Idempotent: checks first, as any user, and does
 # only what is missing; it needs root (or sudo) only when something is.
-#   usage: install-deps.sh [--fuzz] [--docs]
+#   usage: install-deps.sh [--fuzz] [--docs] [--xen]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -10,11 +10,12 @@ top=$(dirname "$here")
 
 die() { echo "install-deps: $*" >&2; exit 1; }
 
-# --fuzz, --docs: what those builds need too
+# --fuzz, --docs, --xen: what those builds and make xen need too
 for opt in "$@"; do
     case "$opt" in
         --fuzz) BUILD_DEPS="$BUILD_DEPS $FUZZ_DEPS" ;;
         --docs) BUILD_DEPS="$BUILD_DEPS $DOCS_DEPS" ;;
+        --xen) BUILD_DEPS="$BUILD_DEPS $XEN_DEPS" ;;
         *) die "unknown option $opt" ;;
     esac
 done
