@@ -5,10 +5,12 @@
    base and the patched QEMU, for each x86 machine type listed.
 2. Real migrations between the base (upstream's device, hypervisor check
    relaxed) and the patched QEMU, both ways, with and without a driver
-   that handshaked, on the newest and an older machine type. A
-   handshaked guest's state travels in subsections from machine type
-   10.2 on (the base refuses them); on older machine types
-   (hw_compat_10_1) none are sent and the base takes the guest.
+   that identified itself, unplugged and left a partial log line, on
+   every versioned pc and q35 machine type of the base's release and the
+   one before, and a sample of older ones. Every one exists in the
+   unpatched base, so the patched QEMU must migrate such a guest back to
+   it: the driver's state is sent only when the toolstack opts in
+   (migrate-driver-state=on), and then only a patched QEMU takes it.
 
 usage: compat.py BASE_VERSION BASE_QEMU PATCHED_QEMU CHECKER OUTDIR
 Exits non-zero when an expectation fails.
@@ -32,20 +34,26 @@ MACHINES = {
              "pc-i440fx-8.0", "pc-q35-8.0"],
 }
 MIGRATION_MACHINES = {
-    "10.2": [("pc-i440fx-10.2", True), ("pc-q35-10.2", True),
-             ("pc-i440fx-10.1", False), ("pc-q35-10.1", False)],
-    # the backport has no hw_compat_10_1: state is sent on every type
-    "10.0": [("pc-i440fx-10.0", True), ("pc-q35-10.0", True)],
+    "10.2": ["pc-%s-%s" % (t, v) for v in ("10.2", "10.1", "10.0", "9.2",
+                                          "8.0", "6.2", "5.0")
+             for t in ("i440fx", "q35")],
+    "10.0": ["pc-%s-%s" % (t, v) for v in ("10.0", "9.2", "9.1", "8.0",
+                                          "6.2", "5.0")
+             for t in ("i440fx", "q35")],
 }
+OPT_IN = ["-global", "xen-platform.migrate-driver-state=on"]
 
 
-def migrate(src_bin, dst_bin, handshake, machine):
+def migrate(src_bin, dst_bin, handshake, machine, opt_in=False):
     tmp = tempfile.mkdtemp(prefix="xen-platform-compat-")
     dev = ["-machine", machine, "-device"]
-    src = Qemu(src_bin, tmp, dev + [platform_device(src_bin)], name="src")
+    src = Qemu(src_bin, tmp, dev + [platform_device(src_bin)] +
+               (OPT_IN if opt_in else []), name="src")
     if handshake:
         src.io("outw 0x12 0x3")         # product: linux
         src.io("outl 0x10 0x7")         # build 7
+        src.io("outw 0x10 0x3")         # unplug disks and NICs
+        src.io("outb 0x12 0x70")        # a partial log line
     dst = Qemu(dst_bin, tmp, dev + [platform_device(dst_bin),
                                     "-incoming", "defer"], name="dst")
     uri = "unix:" + os.path.join(tmp, "mig")
@@ -132,19 +140,28 @@ def main():
     report.append("| machine | from | to | guest | expected | result |")
     report.append("|---|---|---|---|---|---|")
     cases = []
-    for m, sends_state in MIGRATION_MACHINES[version]:
-        cases += [(m, "base", base, "patched", patched, False, "completed"),
-                  (m, "patched", patched, "base", base, False, "completed"),
-                  (m, "base", base, "patched", patched, True, "completed"),
-                  (m, "patched", patched, "patched", patched, True,
+    for m in MIGRATION_MACHINES[version]:
+        cases += [(m, "base", base, "patched", patched, False, False,
                    "completed"),
-                  (m, "patched", patched, "base", base, True,
-                   "failed" if sends_state else "completed")]
-    for m, sname, sbin, dname, dbin, hs, want in cases:
-        status, reason = migrate(sbin, dbin, hs, m)
+                  (m, "patched", patched, "base", base, False, False,
+                   "completed"),
+                  (m, "base", base, "patched", patched, True, False,
+                   "completed"),
+                  (m, "patched", patched, "base", base, True, False,
+                   "completed")]
+    # the toolstack's opt-in: between patched QEMUs only
+    for m in MIGRATION_MACHINES[version][:2]:
+        cases += [(m, "patched", patched, "patched", patched, True, True,
+                   "completed"),
+                  (m, "patched", patched, "base", base, True, True,
+                   "failed")]
+    for m, sname, sbin, dname, dbin, hs, opt, want in cases:
+        status, reason = migrate(sbin, dbin, hs, m, opt)
         ok = status == want
         failures += not ok
-        guest = "driver handshaked" if hs else "no PV driver"
+        guest = "driver used the protocol" if hs else "no PV driver"
+        if opt:
+            guest += ", migrate-driver-state=on"
         detail = status + (" (" + reason[0].strip() + ")" if reason and
                            status == "failed" else "")
         report.append("| %s | %s | %s | %s | %s | %s |" %
