@@ -19,7 +19,7 @@ models=${XEN_MODELS:-series base}
 # in dom0: jobs at once (1: two guests at once took four times as long
 # each), a wait's limit, a job's limit, attempts
 JOBS_AT_ONCE=${XEN_JOBS:-1}
-GUEST_TIMEOUT=${XEN_GUEST_TIMEOUT:-200}
+GUEST_TIMEOUT=${XEN_GUEST_TIMEOUT:-240}
 JOB_TIMEOUT=${XEN_JOB_TIMEOUT:-600}
 ATTEMPTS=${XEN_ATTEMPTS:-3}
 # the whole Xen boot; a boot that runs out leaves its unfinished jobs to
@@ -39,7 +39,7 @@ for t in mkfs.ext4 debugfs gcc; do
     command -v $t >/dev/null || bail "$t is missing: run make deps"
 done
 
-run=$top/$WORK_DIR/xen-test/run
+run=${XEN_RUN_DIR:-$top/$WORK_DIR/xen-test/run}
 # XEN_JUDGE_ONLY=1: judge the last run's results again (after a change
 # of the expect files), without booting anything
 judge_only=${XEN_JUDGE_ONLY:-}

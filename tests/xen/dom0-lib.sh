@@ -54,16 +54,17 @@ guest_create() {
     note "xl create $n (EXTRA='${EXTRA:-}' DMARGS='${DMARGS:-}')"
     if ! xl create "$cfg" >> "$O/xl-$n.log" 2>&1; then
         note "xl create $n failed: $(tail -n 3 "$O/xl-$n.log" | tr '\n' ' ')"
-        dm_log "$n"
+        dm_log "${1:-}"
         return 1
     fi
     note "domid of $n: $(xl domid "$n")"
     qmp_connect "$n"
 }
 
-# the device model's log (stderr and trace), as libxl keeps it
+# dm_log SUFFIX [LABEL]: the device model's log (stderr and trace), as
+# libxl keeps it, into $O/dm-NAME-SUFFIX[LABEL]
 dm_log() {
-    cp "/var/log/xen/qemu-dm-$1.log" "$O/dm-$1${2:-}" 2>/dev/null || true
+    cp "/var/log/xen/qemu-dm-$NAME$1.log" "$O/dm-$NAME$1${2:-}" 2>/dev/null || true
 }
 
 # QMP: a connection held from the start, so that events are seen; every
@@ -135,7 +136,7 @@ guest_destroy() {
     note "xl destroy $n"
     xl destroy "$n" >> "$O/xl-$n.log" 2>&1 || true
     qmp_disconnect "$n"
-    dm_log "$n"
+    dm_log "${1:-}"
     note "destroyed $n"
 }
 
@@ -180,7 +181,7 @@ run_job() {
         rc=$?
         [ $rc = 124 ] && echo "job did not end within $JOB_TIMEOUT s" > "$O/stalled"
         for n in $(cat "$O/domains" 2>/dev/null); do
-            xl domid "$n" >/dev/null 2>&1 && { xl destroy "$n" >/dev/null 2>&1; sleep 1; dm_log "$n"; }
+            xl domid "$n" >/dev/null 2>&1 && { xl destroy "$n" >/dev/null 2>&1; sleep 1; cp "/var/log/xen/qemu-dm-$n.log" "$O/dm-$n" 2>/dev/null; }
             qmp_disconnect "$n"
             # gone before the next attempt creates it again
             for i in $(seq 30); do xl domid "$n" >/dev/null 2>&1 || break; sleep 1; done

@@ -7,9 +7,9 @@
  *   xpio outb PORT VALUE     write one byte to PORT
  *   xpio peek ADDR           print the byte at physical ADDR (/dev/mem)
  *   xpio poke ADDR VALUE     write one byte at physical ADDR (/dev/mem)
- *   xpio log PORT LINES LEN  write LINES lines of LEN bytes, each ending
- *                            in a newline, one byte per write to PORT
- *                            (LINES 0: until killed)
+ *   xpio log PORT LINES LEN  write LINES lines of LEN bytes ("flood line
+ *                            N xxx", cut to LEN - 1, and a newline), one
+ *                            byte per write to PORT (LINES 0: until killed)
  * Numbers in C notation (0x12, 18). /dev/port moves to the next port with
  * each byte of a longer write, so every byte is a write of its own.
  */
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
         for (i = 0; !lines || i < lines; i++) {
             snprintf(line, sizeof(line), "flood line %lu ", i);
             for (j = 0; j < len; j++) {
-                b = j < strlen(line) ? line[j] : (j + 1 == len ? '\n' : 'x');
+                b = j + 1 == len ? '\n' : j < strlen(line) ? line[j] : 'x';
                 if (pwrite(fd, &b, 1, port) != 1) {
                     perror("xpio: write /dev/port");
                     return 1;

@@ -9,8 +9,9 @@ guest_wait "" 'tick [0-9]+ disk XEN-TEST-DISK net-ok'
 pid=$(dm_pid "")
 ev=$(qmp_count "" XEN_PLATFORM_PV_DRIVER_INFO)
 note "before: device model pid $pid, $ev driver events"
-from=$(console_lines "")
 xl save -c "$NAME" $T/ckpt-$NAME >> "$O/xl-$NAME.log" 2>&1 || note "xl save -c failed"
+# ticks from now on come from after the checkpoint
+from=$(console_lines "")
 sleep 5
 pid2=$(dm_pid "")
 note "after xl save -c: device model pid ${pid2:-none}"
@@ -28,8 +29,10 @@ fi
 qmp_disconnect "$NAME"
 xl save "$NAME" $T/save-$NAME >> "$O/xl-$NAME.log" 2>&1 || note "xl save failed"
 dm_log "" -saved
-rm -f "$T/qmp-$NAME"
-from=$(console_lines "")
+# the restored device model opens the console file anew
+keep_console "" saved
+rm -f "$T/qmp-$NAME" "$O/console-$NAME"
+from=0
 ev=$(qmp_count "" XEN_PLATFORM_PV_DRIVER_INFO)
 xl restore $T/save-$NAME >> "$O/xl-$NAME.log" 2>&1 || note "xl restore failed"
 note "after xl restore: domid $(xl domid "$NAME" 2>&1), device model pid $(dm_pid "")"
