@@ -24,7 +24,7 @@ JOB_TIMEOUT=${XEN_JOB_TIMEOUT:-600}
 ATTEMPTS=${XEN_ATTEMPTS:-3}
 # the whole Xen boot; a boot that runs out leaves its unfinished jobs to
 # one more, fresh, boot
-BOOT_TIMEOUT=${XEN_BOOT_TIMEOUT:-1500}
+BOOT_TIMEOUT=${XEN_BOOT_TIMEOUT:-2700}
 # The outer emulator: XEN_OUTER=bookworm (default), the system's
 # qemu-system-x86 (7.2); XEN_OUTER=backports, Debian's QEMU 10.0 from
 # bookworm-backports, unpacked into work/ (the system's packages stay as
