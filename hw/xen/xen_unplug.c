@@ -127,7 +127,6 @@ struct XenUnplugStore {
     char *throttle_path;
     Object *owner;
     QemuThread thread;
-    bool thread_started;
 
     QemuMutex lock;             /* protects what follows */
     QemuCond changed;
@@ -292,13 +291,11 @@ static void xen_unplug_throttle_changed(void *opaque, const char *path)
 
 static void xen_unplug_store_close(XenUnplugStore *st)
 {
-    if (st->thread_started) {
-        qemu_mutex_lock(&st->lock);
-        st->exiting = true;
-        qemu_cond_signal(&st->changed);
-        qemu_mutex_unlock(&st->lock);
-        qemu_thread_join(&st->thread);
-    }
+    qemu_mutex_lock(&st->lock);
+    st->exiting = true;
+    qemu_cond_signal(&st->changed);
+    qemu_mutex_unlock(&st->lock);
+    qemu_thread_join(&st->thread);
     if (st->blacklist_watch) {
         qemu_xen_xs_unwatch(st->xsh, st->blacklist_watch);
     }
@@ -351,7 +348,6 @@ static XenUnplugStore *xen_unplug_store_open(Object *owner)
                               XEN_UNPLUG_READ_THROTTLE);
     qemu_thread_create(&st->thread, "xen-platform-xs", xen_unplug_store_thread,
                        st, QEMU_THREAD_JOINABLE);
-    st->thread_started = true;
     st->blacklist_watch = qemu_xen_xs_watch(xsh, XEN_UNPLUG_BLACKLIST,
                                             xen_unplug_blacklist_changed, st);
     st->throttle_watch = qemu_xen_xs_watch(xsh, st->throttle_path,
