@@ -61,9 +61,17 @@ if command -v ccache >/dev/null; then
         echo "build: ccache's cache ${ccdir:-(unknown)} is not writable; using $CCACHE_DIR"
     fi
     mkdir -p "$top/$WORK_DIR/bin"
+    # Builds run side by side (CI builds without Xen beside the suites):
+    # a wrapper another build is executing is never rewritten in place
+    # (ETXTBSY); a changed one is renamed over it
     for c in "$cc" "$cxx"; do
-        printf '#!/bin/sh\nexec ccache %s "$@"\n' "$c" > "$top/$WORK_DIR/bin/ccache-$c"
-        chmod +x "$top/$WORK_DIR/bin/ccache-$c"
+        w="$top/$WORK_DIR/bin/ccache-$c"
+        body=$(printf '#!/bin/sh\nexec ccache %s "$@"' "$c")
+        if [ "$(cat "$w" 2>/dev/null)" != "$body" ]; then
+            printf '%s\n' "$body" > "$w.$$"
+            chmod +x "$w.$$"
+            mv -f "$w.$$" "$w"
+        fi
     done
     cc=ccache-$cc cxx=ccache-$cxx
 fi
