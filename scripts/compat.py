@@ -17,6 +17,7 @@ Exits non-zero when an expectation fails.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,7 @@ def migrate(src_bin, dst_bin, handshake, machine, opt_in=False):
         time.sleep(0.02)
     src.quit()
     err = dst.quit()
+    shutil.rmtree(tmp, ignore_errors=True)
     reason = [l for l in err.splitlines() if "platform" in l or "section" in l]
     return status, reason
 
@@ -81,6 +83,7 @@ def config_space(binary, device):
         vm.io("outl 0xcf8 0x%x" % (0x80000000 | 3 << 11 | reg))
         data += vm.io("inl 0xcfc").to_bytes(4, "little")
     vm.quit()
+    shutil.rmtree(tmp, ignore_errors=True)
     return bytes(data)
 
 
