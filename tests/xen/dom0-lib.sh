@@ -52,7 +52,7 @@ guest_create() {
     fi
     echo "$n" >> "$O/domains"
     note "xl create $n (EXTRA='${EXTRA:-}' DMARGS='${DMARGS:-}')"
-    if ! xl create "$cfg" >> "$O/xl-$n.log" 2>&1; then
+    if ! xl ${XL_FLAGS:-} create "$cfg" >> "$O/xl-$n.log" 2>&1; then
         note "xl create $n failed: $(tail -n 3 "$O/xl-$n.log" | tr '\n' ' ')"
         dm_log "${1:-}"
         return 1
@@ -62,9 +62,12 @@ guest_create() {
 }
 
 # dm_log SUFFIX [LABEL]: the device model's log (stderr and trace), as
-# libxl keeps it, into $O/dm-NAME-SUFFIX[LABEL]
+# libxl keeps it, into $O/dm-NAME-SUFFIX[LABEL], and the log of xl's
+# process that watches the domain (how and why it ended) into
+# $O/xlmon-NAME-SUFFIX[LABEL]
 dm_log() {
     cp "/var/log/xen/qemu-dm-$NAME$1.log" "$O/dm-$NAME$1${2:-}" 2>/dev/null || true
+    cp "/var/log/xen/xl-$NAME$1.log" "$O/xlmon-$NAME$1${2:-}" 2>/dev/null || true
 }
 
 # QMP: a connection held from the start, so that events are seen; every
@@ -98,7 +101,10 @@ qmp() {
         [ "$(grep -c -e '"return"' -e '"error"' "$O/qmp-$n" 2>/dev/null)" -gt "${before:-0}" ] && break
     done
     grep -e '"return"' -e '"error"' "$O/qmp-$n" | tail -n 1 > "$out"
-    [ -s "$out" ] || echo "no answer to $cmd" > "$out"
+    if [ ! -s "$out" ]; then
+        guest_up "$1"
+        echo "no answer to $cmd" > "$out"
+    fi
     note "qmp $n $cmd: $(cat "$out")"
 }
 
@@ -121,6 +127,17 @@ guest_wait() {
         sleep 2
     done
     note "$n: '$re' after $((SECONDS - t0)) s"
+}
+
+# guest_up SUFFIX: the guest runs, and so does its device model; a guest
+# that died on its own (as seen under nested TCG, even after its report)
+# is a stall, with what Xen and xl said of it
+guest_up() {
+    local n=$NAME$1
+    [ -n "$(dm_pid "$1")" ] && return 0
+    xl dmesg | tail -n 40 > "$O/xl-dmesg-$n"
+    dm_log "$1" -gone
+    stall "$n or its device model is gone: $(grep -a 'shut down\|died\|crash' "/var/log/xen/xl-$n.log" 2>/dev/null | tail -n 1)"
 }
 
 # dm_pid SUFFIX: the device model's pid ("" if none)

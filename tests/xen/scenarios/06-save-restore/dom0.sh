@@ -6,6 +6,7 @@
 guest_create || return 0
 guest_wait "" 'GUEST done'
 guest_wait "" 'tick [0-9]+ disk XEN-TEST-DISK net-ok'
+guest_up ""
 pid=$(dm_pid "")
 ev=$(qmp_count "" XEN_PLATFORM_PV_DRIVER_INFO)
 note "before: device model pid $pid, $ev driver events"
