@@ -5,7 +5,7 @@
 # stays above the leak.
 # Each phase: lines the device model logged, and (series) the lines it
 # dropped as QMP counts them, over WIN seconds.
-WIN=20
+WIN=8
 DMARGS=', "-global", "xen-platform.log-burst=8192", "-global", "xen-platform.log-rate=1", "-trace", "-xen_platform_port_*"'
 # QEMU 10.2 has neither property (nor a limit)
 [ "$MODEL" = base ] && DMARGS=', "-trace", "-xen_platform_port_*"'
@@ -37,7 +37,7 @@ phase() {
         [ "$d1" -gt "$d0" ] && note "phase $1: lines dropped" || note "phase $1: no line dropped"
     fi
 }
-sleep 10            # the bucket of 8192 bytes is full
+sleep 5             # the bucket of 8192 bytes is full
 phase on
 xenstore-write /local/domain/$d/log-throttling 0
 sleep 2
