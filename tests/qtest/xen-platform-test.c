@@ -1664,6 +1664,35 @@ static void test_unplug_nic_behind_bridge(void)
     machine_stop(m);
 }
 
+/*
+ * A platform device behind a bridge acts on its own bus, before and after
+ * the firmware gave that bus its number
+ */
+static void test_unplug_own_bus(void)
+{
+    QTestState *qts = qtest_init("-machine pc -nodefaults " NO_XEN " "
+                                 "-device pci-bridge,id=b,chassis_nr=1,addr=8 "
+                                 "-device xen-platform,bus=b,addr=3 "
+                                 "-netdev user,id=n0 -netdev user,id=n1 "
+                                 "-device e1000,netdev=n0,bus=b,addr=4 "
+                                 "-device e1000,netdev=n1,addr=6");
+    QPCIBus *bus = qpci_new_pc(qts, NULL);
+    QPCIDevice *bridge = qpci_device_find(bus, QPCI_DEVFN(8, 0));
+    g_autofree char *net = NULL;
+
+    g_assert(bridge);
+    qpci_config_writeb(bridge, PCI_SECONDARY_BUS, 1);
+    qpci_config_writeb(bridge, PCI_SUBORDINATE_BUS, 1);
+    qtest_outw(qts, PORT_MAGIC, UNPLUG_ALL_NICS);
+    assert_running(qts);
+    net = networks(qts);
+    g_assert_null(strstr(net, "n0:"));          /* on the device's bus */
+    g_assert_nonnull(strstr(net, "n1:"));       /* on bus 0 */
+    g_free(bridge);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+}
+
 /* netdev_del first: the NIC goes, nothing is deleted twice */
 static void test_unplug_netdev_deleted(void)
 {
@@ -2126,6 +2155,7 @@ int main(int argc, char **argv)
                    test_unplug_every_nic_model);
     qtest_add_func("/xen-platform/unplug/nic-behind-bridge",
                    test_unplug_nic_behind_bridge);
+    qtest_add_func("/xen-platform/unplug/own-bus", test_unplug_own_bus);
     qtest_add_func("/xen-platform/unplug/netdev-deleted",
                    test_unplug_netdev_deleted);
     qtest_add_func("/xen-platform/unplug/interleaved",
