@@ -56,7 +56,7 @@ fi
 NOXEN_BUILD_DIR=build-noxen$BASE_SUFFIX
 SERIES_DIR=build/series$BASE_SUFFIX        # make series: the exported patches
 # The version of the series that make series exports ([PATCH vN]); the
-# changes since the previous one are in patches/cover-letter
+# changes since the previous one are in patches/cover-letters/
 SERIES_VERSION=${SERIES_VERSION:-3}
 
 # Configure flags shared by every build of the assembled tree.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build QEMU's HTML documentation with the series applied, Sphinx warnings
-# fatal: docs/specs/xen-platform.rst and the QAPI reference of
-# qapi/xen-platform.json must build cleanly.
+# fatal: docs/specs/xen-platform.rst and the QAPI reference of the
+# series' definitions in qapi/misc-i386.json must build cleanly.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Export the series as numbered git format-patch files with a cover letter
-# into build/series/ (BASE=10.0: build/series-10.0/), commit by commit as
-# patches/NN-*/ describe it, and run
+# Export the stack as the three series it is posted as (patches/parts),
+# numbered git format-patch files with a cover letter each, into
+# build/series/<part>/ (BASE=10.0: build/series-10.0/<part>/), and run
 # QEMU's checkpatch.pl on every patch.
-#   usage: series.sh           -> build/series/*.patch, checkpatch report
+#   usage: series.sh           -> build/series/*/*.patch, checkpatch report
 #          series.sh --check   -> also build each commit and run the
 #                                 device's qtests at that point
 set -euo pipefail
@@ -98,47 +98,106 @@ for p in $(stack_patches); do
     stack_dropped "$p" && continue
     t=$(export GIT_DIR="$top/$WORK_DIR/qemu.git" GIT_INDEX_FILE="$idx"
         stack_stage "$p" >&2 && stack_write_tree) || exit 1
-    head=$({ stack_message "$p"; printf '\nSigned-off-by: %s\n' "$who"; } |
+    # the sign-off joins the message's trailers (Cc:, Fixes:), if any
+    head=$(stack_message "$p" |
+           git interpret-trailers --trailer "Signed-off-by: $who" |
            "${base_git[@]}" commit-tree "$t" -p "$head" -F -)
 done
 GIT_DIR="$top/$WORK_DIR/qemu.git" stack_update_ref refs/harness/series "$head"
 sc_checkout "$head"
 
+# The stack goes to the lists as three series, each applying on the one
+# before (patches/parts): each is exported into a folder of its own with
+# its own cover letter (patches/cover-letters/), the later ones naming the
+# one before in a Based-on: line
+parts=()
+while read -r part first; do
+    parts+=("$part:$first")
+done < <(sed -e 's/#.*//' -e '/^ *$/d' "$top/patches/parts")
+# the commit each patch became, by its name
+declare -A commit_of part_of
+mapfile -t revs < <("${base_git[@]}" rev-list --reverse "base..$head")
+k=0
+for p in $(stack_patches); do
+    stack_dropped "$p" && continue
+    commit_of[$(stack_name "$p")]=${revs[$k]}
+    k=$((k + 1))
+done
+# part_start PART-ENTRY: the commit before its first patch (a patch the
+# base drops gives way to the next one)
+part_start() {
+    local first=${1#*:} p found=
+    for p in $(stack_patches); do
+        [ "$(stack_name "$p")" = "$first" ] && found=1
+        [ -n "$found" ] && [ -n "${commit_of[$(stack_name "$p")]:-}" ] && {
+            "${base_git[@]}" rev-parse "${commit_of[$(stack_name "$p")]}~1"; return; }
+    done
+    [ -n "$found" ] || { echo "series: patches/parts names $first, which is no patch" >&2; exit 1; }
+    echo "$head"
+}
+
 rm -rf "$out"
 mkdir -p "$out"
-"${base_git[@]}" format-patch -q --cover-letter --thread=shallow \
-    --subject-prefix="PATCH v$SERIES_VERSION" -o "$out" "base..$head"
-cover=$(ls "$out"/0000-*.patch)
-# Recipients: what QEMU's get_maintainer.pl names for each patch, and
-# their union for the cover letter; the lists go to To:, people to Cc:
-for p in "$out"/*.patch; do
-    [ "$p" = "$cover" ] && continue
-    (cd "$tree" && ./scripts/get_maintainer.pl --no-rolestats --no-git-fallback \
-        "$p" 2>/dev/null) > "$p.to" || true
-done
-for p in "$out"/*.patch; do
-    [ "$p" = "$cover" ] || "$here/mail-headers.py" "$p" "$p.to"
-done
-"$here/mail-headers.py" "$cover" "$out"/*.patch.to
-python3 - "$cover" "$top/patches/cover-letter" <<'PY'
-import sys
-cover, text = sys.argv[1], open(sys.argv[2]).read()
-subject, body = text.split("\n", 1)
+prev_cover=
+for i in "${!parts[@]}"; do
+    part=${parts[$i]%%:*}
+    from=$(part_start "${parts[$i]}")
+    if [ $((i + 1)) -lt ${#parts[@]} ]; then
+        to=$(part_start "${parts[$((i + 1))]}")
+    else
+        to=$head
+    fi
+    [ "$from" != "$to" ] || continue
+    pout="$out/$part"
+    mkdir -p "$pout"
+    for rev in $("${base_git[@]}" rev-list "$from..$to"); do
+        part_of[$rev]=$part
+    done
+    "${base_git[@]}" format-patch -q --cover-letter --thread=shallow \
+        --subject-prefix="PATCH v$SERIES_VERSION" -o "$pout" "$from..$to"
+    cover=$(ls "$pout"/0000-*.patch)
+    # Recipients: what QEMU's get_maintainer.pl names for each patch, and
+    # their union for the cover letter, with the Cc: lines of the patches'
+    # messages (qemu-stable); the lists go to To:, people to Cc:
+    for p in "$pout"/*.patch; do
+        [ "$p" = "$cover" ] && continue
+        (cd "$tree" && ./scripts/get_maintainer.pl --no-rolestats --no-git-fallback \
+            "$p" 2>/dev/null) > "$p.to" || true
+        sed -n 's/^Cc: //p' "$p" >> "$p.to"
+    done
+    for p in "$pout"/*.patch; do
+        [ "$p" = "$cover" ] || "$here/mail-headers.py" "$p" "$p.to"
+    done
+    "$here/mail-headers.py" "$cover" "$pout"/*.patch.to
+    python3 - "$cover" "$top/patches/cover-letters/$part" "$prev_cover" <<'PY'
+import re, sys
+cover, letter, prev = sys.argv[1], sys.argv[2], sys.argv[3]
+subject, body = open(letter).read().split("\n", 1)
+body = body.strip()
+if prev:
+    p = open(prev).read()
+    msgid = re.search(r"(?mi)^Message-Id: *(<[^>]*>)", p).group(1)
+    psubj = re.search(r"(?m)^Subject: (.*(?:\n .*)*)", p).group(1)
+    psubj = re.sub(r"\s*\n\s*", " ", psubj)
+    body = "Based-on: %s\n(%s)\n\n%s" % (msgid, psubj, body)
 s = open(cover).read()
 s = s.replace("*** SUBJECT HERE ***", subject.strip())
-s = s.replace("*** BLURB HERE ***", body.strip())
+s = s.replace("*** BLURB HERE ***", body)
 open(cover, "w").write(s)
 PY
-rm -f "$out"/*.patch.to
-echo "series: $(ls "$out"/*.patch | wc -l) files in $out (v$SERIES_VERSION, on QEMU $BASE)"
+    rm -f "$pout"/*.patch.to
+    prev_cover=$cover
+    echo "series: $part: $(ls "$pout"/*.patch | wc -l) files in $pout"
+done
+echo "series: $(ls "$out"/*/*.patch | wc -l) files in $out, ${#parts[@]} series (v$SERIES_VERSION, on QEMU $BASE)"
 
 # patches/checkpatch-accepted: errors that checkpatch.pl reports and its
 # own text allows (each explained in its commit's message), as
 # "<patch name without its number><TAB><the error's text>" lines
 accepted_file="$top/patches/checkpatch-accepted"
 status=0 errors=0 warnings=0 accepted=0
-for p in "$out"/*.patch; do
-    [ "$p" = "$cover" ] && continue
+for p in "$out"/*/*.patch; do
+    case "$p" in */0000-cover-letter.patch) continue ;; esac
     res=$(cd "$tree" && ./scripts/checkpatch.pl "$p" 2>&1) || true
     total=$(echo "$res" | grep -E '^total:' || echo "$res" | tail -n 1)
     printf '%-60s %s\n' "$(basename "$p")" "$total"
@@ -170,6 +229,7 @@ if [ -n "$check_each" ]; then
         n=$((n + 1))
         sc_checkout "$rev"
         subj=$("${base_git[@]}" log -1 --format=%s "$rev")
+        label="$n (${part_of[$rev]:-?})"
         log="$bdir/commit-$n.log"
         mkdir -p "$bdir"
         targets="qemu-system-x86_64 tests/qtest/qmp-cmd-test"
@@ -177,7 +237,7 @@ if [ -n "$check_each" ]; then
             targets="$targets tests/qtest/xen-platform-test"
         if ! BUILD_SRC="$tree" "$here/build.sh" "$bdir" --enable-xen \
                 -- $targets > "$log" 2>&1; then
-            echo "series-check: $n '$subj': build FAILED ($log)"
+            echo "series-check: $label '$subj': build FAILED ($log)"
             status=1
             continue
         fi
@@ -211,7 +271,7 @@ if [ -n "$check_each" ]; then
             fi
         done
         case "$r" in *FAILED*) ;; *) good=$((good + 1)) ;; esac
-        echo "series-check: $n '$subj': $r"
+        echo "series-check: $label '$subj': $r"
     done
     # each commit is one check: it builds and its tests pass
     echo "$good passed, $((n - good)) failed"

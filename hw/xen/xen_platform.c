@@ -36,7 +36,7 @@
 #include "qemu/module.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
-#include "qapi/qapi-commands-xen-platform.h"
+#include "qapi/qapi-commands-misc-i386.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/pci_ids.h"
 #include "hw/qdev-properties.h"

@@ -58,7 +58,7 @@
 #include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
-#include "qapi/qapi-events-xen-platform.h"
+#include "qapi/qapi-events-misc-i386.h"
 #include "hw/ide/ide-bus.h"
 #include "hw/ide/ide-dev.h"
 #include "hw/pci/pci.h"

@@ -16,7 +16,7 @@
 #include "system/memory.h"
 #include "chardev/char-fe.h"
 #include "hw/pci/pci_device.h"
-#include "qapi/qapi-types-xen-platform.h"
+#include "qapi/qapi-types-misc-i386.h"
 #include "qom/object.h"
 
 #define TYPE_XEN_PLATFORM   "xen-platform"
