@@ -26,7 +26,7 @@
 
 STACK_DIR=patches/series
 # Where the files the series adds live in this repository
-STACK_ROOTS="hw include qapi docs/specs tests/qtest tests/unit"
+STACK_ROOTS="hw include qapi stubs docs/specs tests/qtest tests/unit"
 
 stack_patches() { ls "$top/$STACK_DIR"/[0-9]*.patch 2>/dev/null; }
 
