@@ -133,8 +133,13 @@ guest_wait() {
 # that died on its own (as seen under nested TCG, even after its report)
 # is a stall, with what Xen and xl said of it
 guest_up() {
-    local n=$NAME$1
-    [ -n "$(dm_pid "$1")" ] && return 0
+    local n=$NAME$1 st
+    # xl list's state: s(hutdown), c(rashed), d(ying) while xl cleans up
+    st=$(xl list "$n" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    case "$st" in
+    *[scd]*|'') ;;
+    *) [ -n "$(dm_pid "$1")" ] && return 0 ;;
+    esac
     xl dmesg | tail -n 40 > "$O/xl-dmesg-$n"
     dm_log "$1" -gone
     stall "$n or its device model is gone: $(grep -a 'shut down\|died\|crash' "/var/log/xen/xl-$n.log" 2>/dev/null | tail -n 1)"

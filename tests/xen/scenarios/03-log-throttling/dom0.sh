@@ -25,6 +25,8 @@ phase() {
     sleep $WIN
     qmp "" query-xen-platform-pv-driver-info q-$1-1
     l1=$(lines)
+    # a guest that died in the phase wrote nothing: a stall, not a result
+    guest_up ""
     d0=$(dropped q-$1-0) d1=$(dropped q-$1-1)
     note "phase $1: $((l1 - l0)) lines logged in $WIN s, dropped ${d0:-?} -> ${d1:-?}"
     # at most what leaked, and two lines
