@@ -23,9 +23,13 @@ JOBS_AT_ONCE=${XEN_JOBS:-2}
 GUEST_TIMEOUT=${XEN_GUEST_TIMEOUT:-240}
 JOB_TIMEOUT=${XEN_JOB_TIMEOUT:-600}
 ATTEMPTS=${XEN_ATTEMPTS:-3}
-# the whole Xen boot; a boot that runs out leaves its unfinished jobs to
-# one more, fresh, boot
+# The jobs run in as many Xen boots as they need: a stall ends a boot
+# (its job's next attempt, and the jobs not started, run in a fresh
+# one), and so does a boot's time limit. XEN_TIME_LIMIT bounds all the
+# boots together: jobs it leaves unrun are reported as skipped
 BOOT_TIMEOUT=${XEN_BOOT_TIMEOUT:-2700}
+TIME_LIMIT=${XEN_TIME_LIMIT:-3600}
+MAX_BOOTS=${XEN_BOOTS:-8}
 # The outer emulator: XEN_OUTER=bookworm (default), the system's
 # qemu-system-x86 (7.2); XEN_OUTER=backports, Debian's QEMU 10.0 from
 # bookworm-backports, unpacked into work/ (the system's packages stay as
@@ -130,14 +134,14 @@ EOF
 # boot N: Xen and dom0 run the jobs not done yet; their results come
 # back on the run disk
 boot() {
-    local n=$1 rc=0 t0=$SECONDS
+    local n=$1 limit=$2 rc=0 t0=$SECONDS
     rm -f "$run/run.img"
     mkfs.ext4 -q -F -L xen-run -d "$run/disk" "$run/run.img" 1G > /dev/null
     echo "xen: boot $n: Xen and dom0 under $OUTER_QEMU ($OUTER_ACCEL), $(wc -l < "$run/disk/jobs") jobs"
     : > "$run/serial-$n.log"
     tail -f "$run/serial-$n.log" | grep --line-buffered -e '^dom0: ' -e 'Panic' -e 'FATAL' &
     local tailpid=$!
-    timeout -k 10 "$BOOT_TIMEOUT" "$OUTER_QEMU" "${outer_args[@]}" -accel "$OUTER_ACCEL" \
+    timeout -k 10 "$limit" "$OUTER_QEMU" "${outer_args[@]}" -accel "$OUTER_ACCEL" \
         -cpu qemu64,+svm,+npt -m 6G -smp 2 -no-reboot \
         -display none -monitor none -serial "file:$run/serial-$n.log" -net none \
         -kernel "$img/xen" \
@@ -149,27 +153,47 @@ boot() {
     kill $tailpid 2>/dev/null || true
     wait $tailpid 2>/dev/null || true
     echo "xen: boot $n ended ($rc) after $((SECONDS - t0)) s"
-    [ "$rc" = 0 ] || echo "xen: boot $n: outer QEMU exited with $rc (124: the boot's limit, $BOOT_TIMEOUT s)"
+    [ "$rc" = 0 ] || echo "xen: boot $n: outer QEMU exited with $rc (124: the boot's limit, $limit s)"
     # debugfs's rdump: the results without a mount
     mkdir -p "$run/boot-$n"
     debugfs -R "rdump /out $run/boot-$n" "$run/run.img" > /dev/null 2>&1 || true
+    # into the run's results; each job's attempts over all boots
     mkdir -p "$run/out"
-    [ -d "$run/boot-$n/out" ] && cp -a "$run/boot-$n/out/." "$run/out/"
+    [ -d "$run/boot-$n/out" ] || return 0
+    local f
+    (cd "$run/boot-$n/out" && find . -name '*.attempts') | while read -r f; do
+        cat "$run/out/$f" "$run/boot-$n/out/$f" 2>/dev/null > "$run/out/$f.all" || true
+    done
+    cp -a "$run/boot-$n/out/." "$run/out/"
+    (cd "$run/out" && find . -name '*.attempts.all') | while read -r f; do
+        mv "$run/out/$f" "$run/out/${f%.all}"
+    done
+    rm -f "$run/out/fresh-boot"
     return 0
 }
 
 echo "$OUTER_QEMU" > "$run/outer"
-cp "$run/jobs.all" "$run/disk/jobs"
-boot 1
-# jobs a boot left unfinished: one more, fresh, boot
-while read -r s m v; do
-    [ -f "$run/out/$s/$m-$v.done" ] || echo "$s $m $v"
-done < "$run/jobs.all" > "$run/disk/jobs"
-if [ -s "$run/disk/jobs" ]; then
-    echo "xen: $(wc -l < "$run/disk/jobs") jobs unfinished: a fresh Xen boot for them"
-    boot 2
-fi
-
+# the boots: each runs the jobs not done, each job at its next attempt
+n=0
+out_of_time=
+while :; do
+    while read -r s m v; do
+        [ -f "$run/out/$s/$m-$v.done" ] ||
+            echo "$s $m $v $(($(cat "$run/out/$s/$m-$v.attempts" 2>/dev/null | wc -l) + 1))"
+    done < "$run/jobs.all" > "$run/disk/jobs"
+    [ -s "$run/disk/jobs" ] || break
+    left=$((TIME_LIMIT - (SECONDS - start)))
+    if [ "$left" -lt 120 ]; then
+        out_of_time=1
+        echo "xen: the run's time limit ($TIME_LIMIT s, XEN_TIME_LIMIT) leaves $(wc -l < "$run/disk/jobs") jobs unrun"
+        break
+    fi
+    [ "$n" -lt "$MAX_BOOTS" ] || { echo "xen: $MAX_BOOTS boots (XEN_BOOTS) and jobs left"; break; }
+    n=$((n + 1))
+    [ "$n" = 1 ] || echo "xen: $(wc -l < "$run/disk/jobs") jobs left: a fresh Xen boot for them"
+    boot $n $((left < BOOT_TIMEOUT ? left : BOOT_TIMEOUT))
+done
+[ -z "$out_of_time" ] || touch "$run/out-of-time"
 else
     [ -f "$run/jobs.all" ] || bail "no earlier run in $run to judge"
     start=$SECONDS
@@ -182,7 +206,7 @@ fi
 echo "== versions"
 sed 's/^/   /' "$img/versions" "$run/out/versions" 2>/dev/null || true
 echo "   outer: $("$OUTER_QEMU" --version | head -n 1)"
-pass=0 fail=0
+pass=0 fail=0 skip=0
 echo "== results (details: $run/out)"
 while read -r s m v; do
     d=$run/out/$s/$m-$v
@@ -197,7 +221,11 @@ while read -r s m v; do
         done < "$d.attempts"
         [ "$(wc -l < "$d.attempts")" -le 1 ] || retries+=" $(wc -l < "$d.attempts") attempts"
     fi
-    if [ ! -f "$d.done" ]; then
+    if [ ! -f "$d.done" ] && [ -f "$run/out-of-time" ]; then
+        skip=$((skip + 1))
+        echo "   SKIP $label (not run to its end within the run's time limit, XEN_TIME_LIMIT${retries:+;$retries})"
+        continue
+    elif [ ! -f "$d.done" ]; then
         bad+=("not run to its end")
     elif [ -f "$d/stalled" ]; then
         bad+=("stalled in every attempt: $(cat "$d/stalled")")
@@ -239,5 +267,5 @@ for s in $(cut -d' ' -f1 "$run/jobs.all" | uniq); do
         sed -E 's/^([a-z]+)\/[^ ]* .* # (.*)$/\1: \2/' | sort -u | sed "s/^/   $s /" || true
 done
 echo "xen: $((SECONDS - start)) s in all"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

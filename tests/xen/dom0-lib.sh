@@ -7,9 +7,10 @@
 # and leaves its observations in $O: console-* (the guest's serial
 # output), dm-* (the device model's log: stderr and trace), qmp-* (what
 # went over the QMP socket), dom0.log (what dom0's tools said: note).
-# A wait that runs out of time is a stall: the job is destroyed and run
-# again, up to $ATTEMPTS times; scripts/xen-run.sh judges what the last
-# attempt left, against the scenario's expect file.
+# A wait that runs out of time, or a guest that died, is a stall: the
+# job is destroyed and run again in a fresh Xen boot, up to $ATTEMPTS
+# attempts in all; scripts/xen-run.sh judges what the last attempt
+# left, against the scenario's expect file.
 
 T=/run/xen-test
 mkdir -p $T
@@ -185,51 +186,60 @@ run_attempt() {
     timeout -k 10 "$JOB_TIMEOUT" bash -c '. /mnt/run/dom0-lib.sh; set -u; . "$S/dom0.sh"'
 }
 
-# run_job SCENARIO MODEL VARIANT
+# run_job SCENARIO MODEL VARIANT ATTEMPT: one attempt of a job. A stall
+# (a guest that died, a wait that ran out) leaves the job to a later
+# attempt in a fresh Xen boot (/mnt/run/out/fresh-boot): guests died
+# one after another in a Xen where one had died. The job is done when
+# it ran to its end or its last attempt stalled
 run_job() {
-    local scen=$1 a rc n
+    local scen=$1 a=$4 rc n t0=$SECONDS
     MODEL=$2 VARIANT=$3
     S=/mnt/run/scenarios/$scen
     O=/mnt/run/out/$scen/$MODEL-$VARIANT
     DM=/usr/local/bin/qemu-$MODEL
     NAME=${scen%%-*}-$MODEL-$VARIANT
     NAME=${NAME%--}
-    for a in $(seq "$ATTEMPTS"); do
-        rm -rf "$O"
-        mkdir -p "$O"
-        local t0=$SECONDS
-        echo "dom0: $scen $MODEL $VARIANT: attempt $a"
-        run_attempt
-        rc=$?
-        [ $rc = 124 ] && echo "job did not end within $JOB_TIMEOUT s" > "$O/stalled"
-        for n in $(cat "$O/domains" 2>/dev/null); do
-            xl domid "$n" >/dev/null 2>&1 && { xl destroy "$n" >/dev/null 2>&1; sleep 1; cp "/var/log/xen/qemu-dm-$n.log" "$O/dm-$n" 2>/dev/null; }
-            qmp_disconnect "$n"
-            # gone before the next attempt creates it again
-            for i in $(seq 30); do xl domid "$n" >/dev/null 2>&1 || break; sleep 1; done
-        done
-        echo "$a $rc $((SECONDS - t0))" >> "$O.attempts"
-        echo "dom0: $scen $MODEL $VARIANT: attempt $a ended ($rc) after $((SECONDS - t0)) s"
-        [ -f "$O/stalled" ] || break
-        [ "$a" = "$ATTEMPTS" ] || mv "$O" "$O.stalled-$a"
+    rm -rf "$O"
+    mkdir -p "$O"
+    echo "dom0: $scen $MODEL $VARIANT: attempt $a"
+    run_attempt
+    rc=$?
+    [ $rc = 124 ] && echo "job did not end within $JOB_TIMEOUT s" > "$O/stalled"
+    for n in $(cat "$O/domains" 2>/dev/null); do
+        xl domid "$n" >/dev/null 2>&1 && { xl destroy "$n" >/dev/null 2>&1; sleep 1; cp "/var/log/xen/qemu-dm-$n.log" "$O/dm-$n" 2>/dev/null; }
+        qmp_disconnect "$n"
+        # gone before the next job starts
+        for i in $(seq 30); do xl domid "$n" >/dev/null 2>&1 || break; sleep 1; done
     done
+    echo "$a $rc $((SECONDS - t0))" >> "$O.attempts"
+    echo "dom0: $scen $MODEL $VARIANT: attempt $a ended ($rc) after $((SECONDS - t0)) s"
+    if [ -f "$O/stalled" ] && [ "$a" -lt "$ATTEMPTS" ]; then
+        mv "$O" "$O.stalled-$a"
+        echo "$scen $MODEL $VARIANT" >> /mnt/run/out/fresh-boot
+        echo "dom0: $scen $MODEL $VARIANT: stalled; its next attempt in a fresh Xen"
+        return
+    fi
     touch "$O.done"
 }
 
-# run_jobs FILE: every job of FILE ("SCENARIO MODEL VARIANT" a line),
-# $JOBS_AT_ONCE at a time; a scenario with a file "exclusive" (one that
-# changes what all guests see, such as /mh/driver-blacklist) runs alone
+# run_jobs FILE: every job of FILE ("SCENARIO MODEL VARIANT ATTEMPT" a
+# line), $JOBS_AT_ONCE at a time, until a stall asks for a fresh Xen; a
+# scenario with a file "exclusive" (one that changes what all guests
+# see, such as /mh/driver-blacklist) runs alone
 run_jobs() {
-    local scen model variant
-    while read -r scen model variant; do
+    local scen model variant attempt
+    while read -r scen model variant attempt; do
         [ -n "$scen" ] || continue
+        [ -f /mnt/run/out/fresh-boot ] && break
         if [ -f "/mnt/run/scenarios/$scen/exclusive" ]; then
             wait
-            run_job "$scen" "$model" "$variant"
+            [ -f /mnt/run/out/fresh-boot ] && break
+            run_job "$scen" "$model" "$variant" "${attempt:-1}"
             continue
         fi
         while [ "$(jobs -rp | wc -l)" -ge "$JOBS_AT_ONCE" ]; do wait -n; done
-        run_job "$scen" "$model" "$variant" &
+        [ -f /mnt/run/out/fresh-boot ] && break
+        run_job "$scen" "$model" "$variant" "${attempt:-1}" &
     done < "$1"
     wait
 }
