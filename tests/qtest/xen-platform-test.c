@@ -827,53 +827,6 @@ static void test_handshake_sequence(void)
 /*
  * The handshake and the blacklist, against the xenstore peer
  */
-typedef struct Store {
-    XsPeer *peer;
-    char *dir;
-    char *path;
-} Store;
-
-static Store *store_start(void)
-{
-    Store *st = g_new0(Store, 1);
-
-    st->dir = g_dir_make_tmp("xen-platform-xs-XXXXXX", NULL);
-    st->path = g_strdup_printf("%s/socket", st->dir);
-    st->peer = xs_peer_start(st->path);
-    g_setenv("XENSTORED_PATH", st->path, true);
-    return st;
-}
-
-static void store_stop(Store *st)
-{
-    g_unsetenv("XENSTORED_PATH");
-    xs_peer_stop(st->peer);
-    rmdir(st->dir);
-    g_free(st->dir);
-    g_free(st->path);
-    g_free(st);
-}
-
-/*
- * The xenstore requests QEMU made since the last call, one "READ path" or
- * "DIRECTORY path" a line
- */
-static char *store_reads(Store *st)
-{
-    g_autofree char *log = xs_peer_take_log(st->peer);
-    g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
-    GString *s = g_string_new("");
-    int i;
-
-    for (i = 0; lines[i]; i++) {
-        if (g_str_has_prefix(lines[i], "READ ") ||
-            g_str_has_prefix(lines[i], "DIRECTORY ")) {
-            g_string_append_printf(s, "%s\n", lines[i]);
-        }
-    }
-    return g_string_free(s, false);
-}
-
 /* The requests of one reading of the blacklist, in the registry's order */
 #define BLACKLIST_READ \
     "DIRECTORY /mh/driver-blacklist/xensource-windows\n" \
@@ -886,13 +839,13 @@ static char *store_reads(Store *st)
  * log-throttling node when the device is realized, and once more when
  * each watch fires on being set. Wait for all of it and return it.
  */
-static char *store_started(Store *st)
+static char *store_started(XsStore *st)
 {
     GString *all = g_string_new("");
     int i;
 
     for (i = 0; i < 1000; i++) {
-        g_autofree char *more = store_reads(st);
+        g_autofree char *more = xs_peer_take_reads(st->peer);
 
         g_string_append(all, more);
         if (count_substr(all->str, "experimental\n") == 2 &&
@@ -910,7 +863,7 @@ static char *store_started(Store *st)
  * reset gets @want (the reader keeps what it read a moment after its
  * last request); then reset again
  */
-static void blacklist_settles(Store *st, Machine *m, uint16_t product,
+static void blacklist_settles(XsStore *st, Machine *m, uint16_t product,
                               uint32_t build, uint16_t want)
 {
     int i;
@@ -930,14 +883,14 @@ static void blacklist_settles(Store *st, Machine *m, uint16_t product,
 
 static void test_handshake_linux(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m = machine_start("xen-platform", NULL);
     g_autofree char *reads = NULL;
     QDict *info;
 
     g_free(store_started(st));
     g_assert_cmphex(handshake(m->qts, 3, 0), ==, MAGIC);
-    reads = store_reads(st);
+    reads = xs_peer_take_reads(st->peer);
     g_assert_cmpstr(reads, ==, "");
     info = driver_info(m->qts);
     g_assert_cmpint(qdict_get_int(info, "product-num"), ==, 3);
@@ -952,7 +905,7 @@ static void test_handshake_linux(void)
     g_assert_false(qdict_haskey(info, "build-num"));
     qobject_unref(info);
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 static void test_blacklist(void)
@@ -966,7 +919,7 @@ static void test_blacklist(void)
         { 3, "linux" },
         { 0xffff, "experimental" },
     };
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m;
     g_autofree char *reads = NULL;
     int i;
@@ -1007,16 +960,16 @@ static void test_blacklist(void)
     }
     /* the guest made QEMU ask nothing */
     g_free(reads);
-    reads = store_reads(st);
+    reads = xs_peer_take_reads(st->peer);
     g_assert_cmpstr(reads, ==, "");
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /* Windows drivers replay the preamble after resume, magic first */
 static void test_handshake_windows_replay(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m = machine_start("xen-platform", NULL);
     g_autofree char *reads = NULL;
     QDict *info;
@@ -1025,7 +978,7 @@ static void test_handshake_windows_replay(void)
     g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC);
     g_assert_cmphex(handshake(m->qts, 1, 8219), ==, MAGIC);
     /* the replay asks the store nothing */
-    reads = store_reads(st);
+    reads = xs_peer_take_reads(st->peer);
     g_assert_cmpstr(reads, ==, "");
 
     /*
@@ -1046,12 +999,12 @@ static void test_handshake_windows_replay(void)
     qtest_system_reset(m->qts);
     g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC);
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 static void test_handshake_gplpv(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m;
     g_autofree char *reads = NULL;
 
@@ -1065,15 +1018,15 @@ static void test_handshake_gplpv(void)
     g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC_BLACKLISTED);
     qtest_system_reset(m->qts);
     g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC);
-    reads = store_reads(st);
+    reads = xs_peer_take_reads(st->peer);
     g_assert_cmpstr(reads, ==, "");
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 static void test_handshake_unknown_product(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m;
     g_autofree char *reads = NULL;
     QDict *info;
@@ -1084,7 +1037,7 @@ static void test_handshake_unknown_product(void)
     g_free(store_started(st));
     g_assert_cmphex(handshake(m->qts, 6, 1), ==, MAGIC);
     g_assert_cmphex(handshake(m->qts, 0, 1), ==, MAGIC);
-    reads = store_reads(st);
+    reads = xs_peer_take_reads(st->peer);
     g_assert_cmpstr(reads, ==, "");
     info = driver_info(m->qts);
     g_assert_cmpint(qdict_get_int(info, "product-num"), ==, 0);
@@ -1092,7 +1045,7 @@ static void test_handshake_unknown_product(void)
     g_assert_false(qdict_haskey(info, "product-name"));
     qobject_unref(info);
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /*
@@ -1101,7 +1054,7 @@ static void test_handshake_unknown_product(void)
  */
 static void test_blacklist_no_path(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m = machine_start("xen-platform", NULL);
     g_autofree char *reads = NULL;
     QDict *info;
@@ -1114,15 +1067,15 @@ static void test_blacklist_no_path(void)
     qobject_unref(info);
     g_assert_cmphex(handshake(m->qts, 5, 1), ==, MAGIC);
     g_assert_cmphex(handshake(m->qts, 3, 1), ==, MAGIC);
-    reads = store_reads(st);
+    reads = xs_peer_take_reads(st->peer);
     g_assert_cmpstr(reads, ==, "");
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 static void test_build_before_product(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m;
     g_autofree char *reads = NULL;
     g_autofree char *log = NULL;
@@ -1133,7 +1086,7 @@ static void test_build_before_product(void)
     g_free(store_started(st));
     qtest_outl(m->qts, PORT_MAGIC, 5);
     g_assert_cmphex(qtest_inw(m->qts, PORT_MAGIC), ==, MAGIC);
-    reads = store_reads(st);
+    reads = xs_peer_take_reads(st->peer);
     g_assert_cmpstr(reads, ==, "");
     info = driver_info(m->qts);
     g_assert_false(qdict_haskey(info, "build-num"));
@@ -1142,7 +1095,7 @@ static void test_build_before_product(void)
     g_assert_nonnull(strstr(log, "build number 5 written before any "
                             "product number, ignored"));
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /*
@@ -1152,7 +1105,7 @@ static void test_build_before_product(void)
  */
 static void test_blacklist_failing_store(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m;
     g_autofree char *reads = NULL;
     QDict *info;
@@ -1175,7 +1128,7 @@ static void test_blacklist_failing_store(void)
 
     /* It answers again: what it lists applies */
     xs_peer_set_error(st->peer, NULL);
-    g_free(store_reads(st));
+    g_free(xs_peer_take_reads(st->peer));
     xs_peer_write(st->peer, "/mh/driver-blacklist/linux/10", "");
     blacklist_settles(st, m, 3, 9, MAGIC_BLACKLISTED);
 
@@ -1193,7 +1146,7 @@ static void test_blacklist_failing_store(void)
     }
     assert_running(m->qts);
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 static void test_blacklist_no_store(void)
@@ -1355,6 +1308,19 @@ static void flood(QTestState *qts, unsigned lines)
     }
 }
 
+/* A run of lines reaches the host's log whole */
+static void test_log_many_lines(void)
+{
+    Machine *m = machine_start("xen-platform", NULL);
+    g_autofree char *log = NULL;
+
+    flood(m->qts, 200);
+    assert_running(m->qts);
+    log = machine_log(m);
+    g_assert_cmpuint(count_substr(log, "xen-platform: ffff"), ==, 200);
+    machine_stop(m);
+}
+
 static void test_log_flood(void)
 {
     Machine *m = machine_start("xen-platform", "-global xen-platform."
@@ -1406,7 +1372,7 @@ static void test_log_throttle_property(void)
 
 static void test_log_throttle_xenstore(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m = machine_start("xen-platform", "-global xen-platform."
                                "log-burst=8192");
     g_autofree char *log = NULL;
@@ -1440,7 +1406,7 @@ static void test_log_throttle_xenstore(void)
     watches = xs_peer_take_log(st->peer);
     g_assert_null(strstr(watches, "/mh/"));
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /*
@@ -1528,7 +1494,7 @@ static QTestState *migrate(QTestState *from, const char *device,
 static void test_migrate_handshaked(const void *opaque)
 {
     const char *device = opaque;
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m;
     g_autofree char *reads = NULL;
     QTestState *to;
@@ -1539,7 +1505,7 @@ static void test_migrate_handshaked(const void *opaque)
                       "-device e1000,netdev=n0,addr=6");
     g_assert_cmphex(handshake(m->qts, 3, 77), ==, MAGIC_BLACKLISTED);
     qtest_outb(m->qts, PORT_VERSION, 'p');      /* partial log line */
-    g_free(store_reads(st));
+    g_free(xs_peer_take_reads(st->peer));
 
     to = migrate(m->qts, device, "-netdev user,id=n0 "
                  "-device e1000,netdev=n0,addr=6", true);
@@ -1552,7 +1518,7 @@ static void test_migrate_handshaked(const void *opaque)
     qobject_unref(info);
     qtest_quit(to);
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /* NICs unplugged on the source stay unplugged on the destination */
@@ -1772,7 +1738,7 @@ static void test_unplug_interleaved(void)
 /* A blacklisted verdict holds until reset, whatever the driver writes */
 static void test_blacklist_sticky(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m;
     g_autofree char *pci = NULL;
     QDict *info;
@@ -1797,7 +1763,7 @@ static void test_blacklist_sticky(void)
     qtest_system_reset(m->qts);
     g_assert_cmphex(handshake(m->qts, 3, 2), ==, MAGIC);
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /*
@@ -1807,14 +1773,14 @@ static void test_blacklist_sticky(void)
  */
 static void test_no_xenstore_without_qtest(void)
 {
-    Store *st;
+    XsStore *st;
     QTestState *qts;
 
     if (!qtest_has_accel("tcg")) {
         g_test_skip("needs the TCG accelerator");
         return;
     }
-    st = store_start();
+    st = xs_store_start();
     qts = qtest_initf("-machine pc -nodefaults -accel tcg "
                       "-device xen-platform,addr=%d,x-allow-no-xen=on",
                       PLATFORM_SLOT);
@@ -1822,7 +1788,7 @@ static void test_no_xenstore_without_qtest(void)
     qtest_qmp_assert_success(qts, "{'execute': 'query-status'}");
     g_assert_cmpuint(xs_peer_connections(st->peer), ==, 0);
     qtest_quit(qts);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /*
@@ -1831,7 +1797,7 @@ static void test_no_xenstore_without_qtest(void)
  */
 static void test_blacklist_guest_requests(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m;
     g_autofree char *reads = NULL;
     int i;
@@ -1843,17 +1809,17 @@ static void test_blacklist_guest_requests(void)
         g_assert_cmphex(preamble(m->qts, 3, i), ==, MAGIC);
         preamble(m->qts, 1 + i % 5, 0);         /* repeated pairs */
     }
-    reads = store_reads(st);
+    reads = xs_peer_take_reads(st->peer);
     g_assert_cmpstr(reads, ==, "");
     g_assert_cmphex(preamble(m->qts, 3, 1500), ==, MAGIC_BLACKLISTED);
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /* Only the watched node itself sets the log throttle */
 static void test_log_throttle_watch_child(void)
 {
-    Store *st = store_start();
+    XsStore *st = xs_store_start();
     Machine *m = machine_start("xen-platform", "-global xen-platform."
                                "log-burst=8192");
     g_autofree char *log = NULL;
@@ -1870,7 +1836,7 @@ static void test_log_throttle_watch_child(void)
     g_assert_cmpuint(count_substr(log, "xen-platform: ffff"), ==,
                      8192 / LINE_COST);
     machine_stop(m);
-    store_stop(st);
+    xs_store_stop(st);
 }
 
 /*
@@ -2093,33 +2059,6 @@ static void test_migrate_machine_types(void)
     g_assert_true(stream_has_driver_state("q35", true));
 }
 
-#ifndef CONFIG_XEN_BACKEND
-static void skip_no_xenstore(void)
-{
-    g_test_skip("QEMU is built without Xen: no libxenstore");
-}
-#endif
-
-/* Tests that need QEMU's libxenstore skip in a build without Xen */
-static void add_xenstore_func(const char *path, void (*fn)(void))
-{
-#ifdef CONFIG_XEN_BACKEND
-    qtest_add_func(path, fn);
-#else
-    qtest_add_func(path, skip_no_xenstore);
-#endif
-}
-
-static void add_xenstore_data_func(const char *path, const void *data,
-                                   void (*fn)(const void *))
-{
-#ifdef CONFIG_XEN_BACKEND
-    qtest_add_data_func(path, data, fn);
-#else
-    qtest_add_func(path, skip_no_xenstore);
-#endif
-}
-
 int main(int argc, char **argv)
 {
     int i;
@@ -2166,24 +2105,24 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-platform/ports/flags", test_flags);
     qtest_add_func("/xen-platform/handshake/sequence",
                    test_handshake_sequence);
-    add_xenstore_func("/xen-platform/handshake/linux", test_handshake_linux);
-    add_xenstore_func("/xen-platform/handshake/windows-replay",
+    xs_qtest_add_func("/xen-platform/handshake/linux", test_handshake_linux);
+    xs_qtest_add_func("/xen-platform/handshake/windows-replay",
                       test_handshake_windows_replay);
-    add_xenstore_func("/xen-platform/handshake/gplpv", test_handshake_gplpv);
-    add_xenstore_func("/xen-platform/handshake/unknown-product",
+    xs_qtest_add_func("/xen-platform/handshake/gplpv", test_handshake_gplpv);
+    xs_qtest_add_func("/xen-platform/handshake/unknown-product",
                       test_handshake_unknown_product);
-    add_xenstore_func("/xen-platform/handshake/build-before-product",
+    xs_qtest_add_func("/xen-platform/handshake/build-before-product",
                       test_build_before_product);
-    add_xenstore_func("/xen-platform/blacklist/products", test_blacklist);
-    add_xenstore_func("/xen-platform/blacklist/no-path",
+    xs_qtest_add_func("/xen-platform/blacklist/products", test_blacklist);
+    xs_qtest_add_func("/xen-platform/blacklist/no-path",
                       test_blacklist_no_path);
-    add_xenstore_func("/xen-platform/blacklist/failing-store",
+    xs_qtest_add_func("/xen-platform/blacklist/failing-store",
                       test_blacklist_failing_store);
-    add_xenstore_func("/xen-platform/blacklist/sticky",
+    xs_qtest_add_func("/xen-platform/blacklist/sticky",
                       test_blacklist_sticky);
-    add_xenstore_func("/xen-platform/blacklist/guest-requests",
+    xs_qtest_add_func("/xen-platform/blacklist/guest-requests",
                       test_blacklist_guest_requests);
-    add_xenstore_func("/xen-platform/blacklist/no-xenstore-without-qtest",
+    xs_qtest_add_func("/xen-platform/blacklist/no-xenstore-without-qtest",
                       test_no_xenstore_without_qtest);
     qtest_add_func("/xen-platform/blacklist/no-store",
                    test_blacklist_no_store);
@@ -2194,16 +2133,17 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-platform/log/lines", test_log_lines);
     qtest_add_func("/xen-platform/log/reset", test_log_reset);
     qtest_add_func("/xen-platform/log/chardev", test_log_chardev);
+    qtest_add_func("/xen-platform/log/many-lines", test_log_many_lines);
     qtest_add_func("/xen-platform/log/flood", test_log_flood);
     qtest_add_func("/xen-platform/log/throttle-property",
                    test_log_throttle_property);
-    add_xenstore_func("/xen-platform/log/throttle-xenstore",
+    xs_qtest_add_func("/xen-platform/log/throttle-xenstore",
                       test_log_throttle_xenstore);
-    add_xenstore_func("/xen-platform/log/throttle-watch-child",
+    xs_qtest_add_func("/xen-platform/log/throttle-watch-child",
                       test_log_throttle_watch_child);
-    add_xenstore_data_func("/xen-platform/migration/handshaked/v1",
+    xs_qtest_add_data_func("/xen-platform/migration/handshaked/v1",
                            "xen-platform", test_migrate_handshaked);
-    add_xenstore_data_func("/xen-platform/migration/handshaked/v2",
+    xs_qtest_add_data_func("/xen-platform/migration/handshaked/v2",
                            "xen-platform-2", test_migrate_handshaked);
     qtest_add_func("/xen-platform/migration/unplugged",
                    test_migrate_unplugged);

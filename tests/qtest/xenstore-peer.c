@@ -24,6 +24,7 @@
 typedef unsigned long xen_pfn_t;
 #include "hw/i386/kvm/xenstore_impl.c"
 
+#include "libqtest.h"
 #include "xenstore-peer.h"
 
 /* Every socket client is dom0, as with xenstored */
@@ -697,6 +698,22 @@ char *xs_peer_take_log(XsPeer *p)
     return log;
 }
 
+char *xs_peer_take_reads(XsPeer *p)
+{
+    g_autofree char *log = xs_peer_take_log(p);
+    g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+    GString *s = g_string_new("");
+    int i;
+
+    for (i = 0; lines[i]; i++) {
+        if (g_str_has_prefix(lines[i], "READ ") ||
+            g_str_has_prefix(lines[i], "DIRECTORY ")) {
+            g_string_append_printf(s, "%s\n", lines[i]);
+        }
+    }
+    return g_string_free(s, false);
+}
+
 unsigned xs_peer_connections(XsPeer *p)
 {
     unsigned n;
@@ -705,4 +722,51 @@ unsigned xs_peer_connections(XsPeer *p)
     n = p->connections;
     g_mutex_unlock(&p->lock);
     return n;
+}
+
+XsStore *xs_store_start(void)
+{
+    XsStore *st = g_new0(XsStore, 1);
+
+    st->dir = g_dir_make_tmp("xenstore-peer-XXXXXX", NULL);
+    st->path = g_strdup_printf("%s/socket", st->dir);
+    st->peer = xs_peer_start(st->path);
+    g_setenv("XENSTORED_PATH", st->path, true);
+    return st;
+}
+
+void xs_store_stop(XsStore *st)
+{
+    g_unsetenv("XENSTORED_PATH");
+    xs_peer_stop(st->peer);
+    rmdir(st->dir);
+    g_free(st->dir);
+    g_free(st->path);
+    g_free(st);
+}
+
+#ifndef CONFIG_XEN_BACKEND
+static void skip_no_xenstore(void)
+{
+    g_test_skip("QEMU is built without Xen: no libxenstore");
+}
+#endif
+
+void xs_qtest_add_func(const char *path, void (*fn)(void))
+{
+#ifdef CONFIG_XEN_BACKEND
+    qtest_add_func(path, fn);
+#else
+    qtest_add_func(path, skip_no_xenstore);
+#endif
+}
+
+void xs_qtest_add_data_func(const char *path, const void *data,
+                            void (*fn)(const void *))
+{
+#ifdef CONFIG_XEN_BACKEND
+    qtest_add_data_func(path, data, fn);
+#else
+    qtest_add_func(path, skip_no_xenstore);
+#endif
 }

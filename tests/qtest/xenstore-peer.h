@@ -82,7 +82,38 @@ bool xs_peer_wait_log(XsPeer *p, const char *line, unsigned timeout_ms);
  */
 char *xs_peer_take_log(XsPeer *p);
 
+/*
+ * xs_peer_take_log() without the watches: the reads received since the
+ * last call, one "READ <path>\n" or "DIRECTORY <path>\n" a line (g_free()
+ * it)
+ */
+char *xs_peer_take_reads(XsPeer *p);
+
 /* The number of connections accepted so far. */
 unsigned xs_peer_connections(XsPeer *p);
+
+/*
+ * A store for the QEMUs a test starts next: xs_store_start() starts a peer
+ * on a socket in a new temporary directory and points $XENSTORED_PATH,
+ * where QEMU's libxenstore looks for xenstored, at it; xs_store_stop()
+ * unsets $XENSTORED_PATH, stops the peer and removes the directory.
+ */
+typedef struct XsStore {
+    XsPeer *peer;
+    char *dir;
+    char *path;
+} XsStore;
+
+XsStore *xs_store_start(void);
+void xs_store_stop(XsStore *st);
+
+/*
+ * qtest_add_func() and qtest_add_data_func() for a test that needs QEMU's
+ * libxenstore: in a build without Xen, which has none, the test is skipped
+ * and says why.
+ */
+void xs_qtest_add_func(const char *path, void (*fn)(void));
+void xs_qtest_add_data_func(const char *path, const void *data,
+                            void (*fn)(const void *));
 
 #endif /* TESTS_QTEST_XENSTORE_PEER_H */
