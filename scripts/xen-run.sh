@@ -94,6 +94,7 @@ for q in "$run"/disk/qemu-*; do ldd "$q"; done | awk '$3 ~ /^\// { print $3 }' |
 
 img=$("$here/xen-image.sh" | tail -n 1)
 [ -f "$img/versions" ] || bail "no dom0 image"
+cp "$img/versions" "$run/image-versions"
 
 outer_args=()
 case "$OUTER" in
@@ -197,14 +198,13 @@ done
 else
     [ -f "$run/jobs.all" ] || bail "no earlier run in $run to judge"
     start=$SECONDS
-    img=$("$here/xen-image.sh" | tail -n 1)
     OUTER_QEMU=$(cat "$run/outer")
 fi
 
 # judging: each job against the expect lines of its scenario that apply
 # to it ("MODEL/VARIANT-GLOB FILE has|lacks REGEX [# what it shows]")
 echo "== versions"
-sed 's/^/   /' "$img/versions" "$run/out/versions" 2>/dev/null || true
+sed 's/^/   /' "$run/image-versions" "$run/out/versions" 2>/dev/null || true
 echo "   outer: $("$OUTER_QEMU" --version | head -n 1)"
 pass=0 fail=0 skip=0
 echo "== results (details: $run/out)"

@@ -17,6 +17,8 @@
 #     and of recording the assembled tree: the next run recovers by itself
 #   - make check's qtests through meson test: the counting of subtests from
 #     meson's JSON log, and a failing run of them seen as failed
+#   - make xen's judging of a run's results: retries, wrong results,
+#     repeated stalls, jobs left unrun (skipped at the time limit)
 # Ends with "N passed, N failed" (and ", N skipped" if some were).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -361,6 +363,41 @@ if [ -n "$built" ]; then
 else
     skip "make check's qtests for real: no build of make check in $BUILD_DIR"
 fi
+
+# 9. make xen's judging (XEN_JUDGE_ONLY=1) of a run it did not make: a
+# job that passed after a retry, one whose result is wrong, one whose
+# every attempt stalled, one left unrun; unrun is skipped when the run's
+# time limit ended it and failed otherwise
+xr=$scratch/xen-run
+d=$xr/run/out/01-a
+mkdir -p "$xr/scen/01-a" "$xr/scen/02-b" "$d/series--.stalled-1" "$d/series--" "$d/base--" \
+         "$xr/run/out/02-b/series--"
+touch "$xr/scen/01-a/dom0.sh" "$xr/scen/02-b/dom0.sh"
+printf '%s\n' '*/* console-* has ^GUEST ok' '*/* console-* lacks BAD' > "$xr/scen/01-a/expect"
+: > "$xr/scen/02-b/expect"
+printf '%s\n' '01-a series -' '01-a base -' '02-b series -' '02-b base -' > "$xr/run/jobs.all"
+echo /bin/echo > "$xr/run/outer"
+echo "01-a-series is gone while waiting for 'GUEST done'" > "$d/series--.stalled-1/stalled"
+printf '1 3 60\n2 0 55\n' > "$d/series--.attempts"
+printf 'GUEST ok\r\n' > "$d/series--/console-01-a-series"
+printf 'GUEST ok\r\nBAD\r\n' > "$d/base--/console-01-a-base"
+echo "no 'GUEST done' within 240 s" > "$xr/run/out/02-b/series--/stalled"
+touch "$d/series--.done" "$d/base--.done" "$xr/run/out/02-b/series--.done" "$xr/run/out-of-time"
+judge() { XEN_JUDGE_ONLY=1 XEN_RUN_DIR="$xr/run" XEN_SCENARIOS="$xr/scen" scripts/xen-run.sh 2>&1; }
+out=$(judge); rc=$?
+check "make xen's judging: a pass after a retry, a wrong result, repeated stalls, a job unrun at the time limit" \
+    '[ $rc != 0 ] && tail -n 1 <<< "$out" | grep -qx "1 passed, 2 failed, 1 skipped" &&
+     grep -q "PASS 01-a series (retry after attempt 1: 01-a-series is gone" <<< "$out" &&
+     grep -A1 "FAIL 01-a base" <<< "$out" | grep -q "console-\* has .BAD." &&
+     grep -A1 "FAIL 02-b series" <<< "$out" | grep -q "stalled in every attempt" &&
+     grep -q "SKIP 02-b base (not run to its end within the run.s time limit" <<< "$out"' ||
+    sed 's/^/    /' <<< "$out"
+rm "$xr/run/out-of-time"
+out=$(judge); rc=$?
+check "make xen's judging: a job unrun without the time limit fails" \
+    '[ $rc != 0 ] && tail -n 1 <<< "$out" | grep -qx "1 passed, 3 failed, 0 skipped" &&
+     grep -A1 "FAIL 02-b base" <<< "$out" | grep -q "not run to its end"' ||
+    sed 's/^/    /' <<< "$out"
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 [ "$failed" = 0 ]
