@@ -120,7 +120,7 @@ backports)
 esac
 
 gcc -static -O2 -o "$run/disk/xpio" tests/xen/xpio.c
-cp tests/xen/dom0-init tests/xen/dom0-lib.sh tests/xen/guest-init tests/xen/guest.cfg "$run/disk/"
+cp -r tests/xen/dom0-init tests/xen/dom0-lib.sh tests/xen/guest-init tests/xen/guest.cfg tests/xen/hotplug "$run/disk/"
 cat > "$run/disk/config" <<EOF
 GUEST_TIMEOUT=$GUEST_TIMEOUT
 JOB_TIMEOUT=$JOB_TIMEOUT
