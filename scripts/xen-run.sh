@@ -16,20 +16,28 @@ cd "$top"
 
 scen_dir=$(realpath "${XEN_SCENARIOS:-tests/xen/scenarios}")
 models=${XEN_MODELS:-series base}
-# in dom0: jobs at once (2: one job leaves the outer emulator's second
-# CPU idle half the time; two at once ran 01-unplug's 7 jobs in 344 s,
-# one at a time in about 475), a wait's limit, a job's limit, attempts
-JOBS_AT_ONCE=${XEN_JOBS:-2}
+# The jobs run in XEN_INSTANCES Xens at once (default 2), each under an
+# outer emulator with one CPU: they take jobs from one queue (a folder
+# of the host each dom0 sees through 9p), so that a Xen that is done or
+# rebooting leaves the jobs to the other. One guest at a time in each
+# Xen (XEN_JOBS): with two guests at once in one Xen of two CPUs about
+# one guest in ten died (docs/xen.md, "Stalls"), and an exclusive
+# scenario left the second CPU idle. A wait's limit, a job's limit,
+# attempts:
+INSTANCES=${XEN_INSTANCES:-2}
+JOBS_AT_ONCE=${XEN_JOBS:-1}
+OUTER_SMP=${XEN_OUTER_SMP:-1}
 GUEST_TIMEOUT=${XEN_GUEST_TIMEOUT:-240}
 JOB_TIMEOUT=${XEN_JOB_TIMEOUT:-600}
 ATTEMPTS=${XEN_ATTEMPTS:-3}
-# The jobs run in as many Xen boots as they need: a stall ends a boot
-# (its job's next attempt, and the jobs not started, run in a fresh
-# one), and so does a boot's time limit. XEN_TIME_LIMIT bounds all the
-# boots together: jobs it leaves unrun are reported as skipped
+# A Xen runs jobs in as many boots as it needs: a stall ends a boot (the
+# job's next attempt goes back into the queue, for a Xen in which no
+# guest died), and so does a boot's time limit. XEN_TIME_LIMIT bounds
+# the whole run: jobs it leaves unrun are reported as skipped.
+# XEN_BOOTS bounds each Xen's boots
 BOOT_TIMEOUT=${XEN_BOOT_TIMEOUT:-2700}
 TIME_LIMIT=${XEN_TIME_LIMIT:-3600}
-MAX_BOOTS=${XEN_BOOTS:-8}
+MAX_BOOTS=${XEN_BOOTS:-6}
 # The outer emulator: XEN_OUTER=bookworm (default), the system's
 # qemu-system-x86 (7.2); XEN_OUTER=backports, Debian's QEMU 10.0 from
 # bookworm-backports, unpacked into work/ (the system's packages stay as
@@ -52,6 +60,8 @@ if [ -z "$judge_only" ]; then
 rm -rf "$run"
 mkdir -p "$run/disk/lib" "$run/disk/scenarios"
 start=$SECONDS
+now() { date +%s; }
+t_start=$(now)
 
 # the jobs: each scenario's jobs file ("MODEL VARIANT" lines; default
 # one job per model), those of the models asked for
@@ -73,7 +83,7 @@ for s in "$scen_dir"/*/; do
     done
 done > "$run/jobs.all"
 [ -s "$run/jobs.all" ] || bail "no jobs (XEN_ONLY='${XEN_ONLY:-}', XEN_MODELS='$models')"
-echo "xen: $(wc -l < "$run/jobs.all") jobs from $scen_dir, $JOBS_AT_ONCE at a time"
+echo "xen: $(wc -l < "$run/jobs.all") jobs from $scen_dir, $INSTANCES Xens at once, $JOBS_AT_ONCE job at a time in each"
 
 # the device models, copied now: a rebuild during the run changes nothing
 cp build/qemu-system-x86_64 "$run/disk/qemu-series" ||
@@ -132,69 +142,112 @@ XL_FLAGS="${XEN_XL_FLAGS:-}"
 GUEST_MODULES="ata_piix sd_mod xen-blkfront xen-netfront"
 EOF
 
-# boot N: Xen and dom0 run the jobs not done yet; their results come
-# back on the run disk
+# the queue: a file todo/NNN.A ("SCENARIO MODEL VARIANT A") for attempt
+# A of job NNN (line NNN of jobs.all); a dom0 claims it with mkdir
+# claim/NNN.A (atomic on the host's file system), and queues attempt
+# A+1 after a stall
+q=$run/queue
+mkdir -p "$q/todo" "$q/claim" "$q/tmp"
+i=0
+while read -r s m v; do
+    i=$((i + 1))
+    echo "$s $m $v 1" > "$q/todo/$(printf %03d $i).1"
+done < "$run/jobs.all"
+: > "$run/boots"
+# unclaimed: a job in the queue that no Xen has taken
+unclaimed() {
+    local f
+    for f in "$q"/todo/*; do
+        [ -e "$f" ] && [ ! -d "$q/claim/${f##*/}" ] && return 0
+    done
+    return 1
+}
+
+# boot ID LIMIT: a Xen and its dom0 run jobs of the queue until none is
+# left or a guest stalls; their results come back on its run disk
 boot() {
-    local n=$1 limit=$2 rc=0 t0=$SECONDS
-    rm -f "$run/run.img"
-    mkfs.ext4 -q -F -L xen-run -d "$run/disk" "$run/run.img" 1G > /dev/null
-    echo "xen: boot $n: Xen and dom0 under $OUTER_QEMU ($OUTER_ACCEL), $(wc -l < "$run/disk/jobs") jobs"
-    : > "$run/serial-$n.log"
-    tail -f "$run/serial-$n.log" | grep --line-buffered -e '^dom0: ' -e 'Panic' -e 'FATAL' &
+    local id=$1 limit=$2 rc=0 t0=$SECONDS f n s m v a
+    rm -rf "$run/run-$id.img" "$run/disk-$id"
+    cp -al "$run/disk" "$run/disk-$id"
+    echo "$id" > "$run/disk-$id/boot-id"
+    mkfs.ext4 -q -F -L xen-run -d "$run/disk-$id" "$run/run-$id.img" 1G > /dev/null
+    rm -rf "$run/disk-$id"
+    echo "xen $id: Xen and dom0 under $OUTER_QEMU ($OUTER_ACCEL, $OUTER_SMP CPU)"
+    : > "$run/serial-$id.log"
+    tail -f "$run/serial-$id.log" | grep --line-buffered -e '^dom0: ' -e 'Panic' -e 'FATAL' |
+        sed -u "s/^dom0:/dom0 $id:/" &
     local tailpid=$!
     timeout -k 10 "$limit" "$OUTER_QEMU" "${outer_args[@]}" -accel "$OUTER_ACCEL" \
-        -cpu qemu64,+svm,+npt -m 6G -smp 2 -no-reboot \
-        -display none -monitor none -serial "file:$run/serial-$n.log" -net none \
+        -cpu qemu64,+svm,+npt -m 4G -smp "$OUTER_SMP" -no-reboot \
+        -display none -monitor none -serial "file:$run/serial-$id.log" -net none \
         -kernel "$img/xen" \
         -append "console=com1 com1=115200,8n1 dom0_mem=2048M,max:2048M bootscrub=0 guest_loglvl=all ${XEN_ARGS:-}" \
         -initrd "$img/vmlinuz root=/dev/vda ro console=hvc0 quiet loglevel=4 init=/sbin/xen-test-init ${XEN_DOM0_ARGS:-},$img/initrd.img" \
         -drive "file=$img/disk.img,if=virtio,format=raw,snapshot=on" \
-        -drive "file=$run/run.img,if=virtio,format=raw" || rc=$?
+        -drive "file=$run/run-$id.img,if=virtio,format=raw" \
+        -virtfs "local,path=$q,mount_tag=queue,security_model=none" || rc=$?
     sleep 1
+    pkill -P $tailpid 2>/dev/null || true
     kill $tailpid 2>/dev/null || true
-    wait $tailpid 2>/dev/null || true
-    echo "xen: boot $n ended ($rc) after $((SECONDS - t0)) s"
-    [ "$rc" = 0 ] || echo "xen: boot $n: outer QEMU exited with $rc (124: the boot's limit, $limit s)"
+    echo "xen $id: ended ($rc) after $((SECONDS - t0)) s"
+    [ "$rc" = 0 ] || echo "xen $id: outer QEMU exited with $rc (124: the boot's limit, $limit s)"
     # debugfs's rdump: the results without a mount
-    mkdir -p "$run/boot-$n"
-    debugfs -R "rdump /out $run/boot-$n" "$run/run.img" > /dev/null 2>&1 || true
-    # into the run's results; each job's attempts over all boots
-    mkdir -p "$run/out"
-    [ -d "$run/boot-$n/out" ] || return 0
-    local f
-    (cd "$run/boot-$n/out" && find . -name '*.attempts') | while read -r f; do
-        cat "$run/out/$f" "$run/boot-$n/out/$f" 2>/dev/null > "$run/out/$f.all" || true
+    mkdir -p "$run/boot-$id"
+    debugfs -R "rdump /out $run/boot-$id" "$run/run-$id.img" > /dev/null 2>&1 || true
+    rm -f "$run/run-$id.img"
+    echo "$id" >> "$run/boots"
+    # a job this boot took and left unfinished (its time limit, a dom0
+    # that died): its next attempt goes back into the queue
+    for f in "$q"/claim/*/by; do
+        [ -f "$f" ] && [ "$(cat "$f")" = "$id" ] || continue
+        n=$(basename "$(dirname "$f")")
+        read -r s m v a < "$q/todo/$n"
+        [ -f "$run/boot-$id/out/$s/$m-$v.done" ] || [ -d "$run/boot-$id/out/$s/$m-$v.stalled-$a" ] &&
+            continue
+        echo "xen $id: $s $m $v: attempt $a not ended"
+        [ "$a" -lt "$ATTEMPTS" ] && echo "$s $m $v $((a + 1))" > "$q/todo/${n%.*}.$((a + 1))"
     done
-    cp -a "$run/boot-$n/out/." "$run/out/"
-    (cd "$run/out" && find . -name '*.attempts.all') | while read -r f; do
-        mv "$run/out/$f" "$run/out/${f%.all}"
-    done
-    rm -f "$run/out/fresh-boot"
     return 0
 }
 
+# xen I: boots of the I-th Xen while the queue has jobs nobody took
+xen() {
+    local i=$1 k=0 left
+    while unclaimed; do
+        left=$((TIME_LIMIT - ($(now) - t_start)))
+        if [ "$left" -lt 120 ]; then
+            touch "$run/out-of-time"
+            echo "xen $i: the run's time limit ($TIME_LIMIT s, XEN_TIME_LIMIT) is reached with jobs in the queue"
+            break
+        fi
+        [ "$k" -lt "$MAX_BOOTS" ] || { echo "xen $i: $MAX_BOOTS boots (XEN_BOOTS) and jobs left"; break; }
+        k=$((k + 1))
+        [ "$k" = 1 ] || echo "xen $i: jobs left in the queue: a fresh boot"
+        boot "$i.$k" $((left < BOOT_TIMEOUT ? left : BOOT_TIMEOUT))
+    done
+}
+
 echo "$OUTER_QEMU" > "$run/outer"
-# the boots: each runs the jobs not done, each job at its next attempt
-n=0
-out_of_time=
-while :; do
-    while read -r s m v; do
-        [ -f "$run/out/$s/$m-$v.done" ] ||
-            echo "$s $m $v $(($(cat "$run/out/$s/$m-$v.attempts" 2>/dev/null | wc -l) + 1))"
-    done < "$run/jobs.all" > "$run/disk/jobs"
-    [ -s "$run/disk/jobs" ] || break
-    left=$((TIME_LIMIT - (SECONDS - start)))
-    if [ "$left" -lt 120 ]; then
-        out_of_time=1
-        echo "xen: the run's time limit ($TIME_LIMIT s, XEN_TIME_LIMIT) leaves $(wc -l < "$run/disk/jobs") jobs unrun"
-        break
-    fi
-    [ "$n" -lt "$MAX_BOOTS" ] || { echo "xen: $MAX_BOOTS boots (XEN_BOOTS) and jobs left"; break; }
-    n=$((n + 1))
-    [ "$n" = 1 ] || echo "xen: $(wc -l < "$run/disk/jobs") jobs left: a fresh Xen boot for them"
-    boot $n $((left < BOOT_TIMEOUT ? left : BOOT_TIMEOUT))
+for i in $(seq "$INSTANCES"); do
+    xen "$i" &
+    sleep 2
 done
-[ -z "$out_of_time" ] || touch "$run/out-of-time"
+wait
+# the results of every boot, in the order the boots ended; each job's
+# attempts over all boots
+mkdir -p "$run/out"
+for id in $(cat "$run/boots"); do
+    [ -d "$run/boot-$id/out" ] || continue
+    (cd "$run/boot-$id/out" && find . -name '*.attempts') | while read -r f; do
+        mkdir -p "$(dirname "$run/out/$f")"
+        cat "$run/out/$f" "$run/boot-$id/out/$f" 2>/dev/null | sort -n > "$run/out/$f.all" || true
+    done
+    cp -a "$run/boot-$id/out/." "$run/out/"
+    (cd "$run/out" && find . -name '*.attempts.all') | while read -r f; do
+        mv "$run/out/$f" "$run/out/${f%.all}"
+    done
+done
+rm -f "$run/out/fresh-boot"
 else
     [ -f "$run/jobs.all" ] || bail "no earlier run in $run to judge"
     start=$SECONDS

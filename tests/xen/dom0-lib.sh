@@ -8,8 +8,8 @@
 # output), dm-* (the device model's log: stderr and trace), qmp-* (what
 # went over the QMP socket), dom0.log (what dom0's tools said: note).
 # A wait that runs out of time, or a guest that died, is a stall: the
-# job is destroyed and run again in a fresh Xen boot, up to $ATTEMPTS
-# attempts in all; scripts/xen-run.sh judges what the last attempt
+# job is destroyed and its next attempt goes back into the run's queue,
+# for a Xen in which no guest died, up to $ATTEMPTS attempts in all; scripts/xen-run.sh judges what the last attempt
 # left, against the scenario's expect file.
 
 T=/run/xen-test
@@ -186,14 +186,15 @@ run_attempt() {
     timeout -k 10 "$JOB_TIMEOUT" bash -c '. /mnt/run/dom0-lib.sh; set -u; . "$S/dom0.sh"'
 }
 
-# run_job SCENARIO MODEL VARIANT ATTEMPT: one attempt of a job. A stall
-# (a guest that died, a wait that ran out) leaves the job to a later
-# attempt in a fresh Xen boot (/mnt/run/out/fresh-boot): guests died
-# one after another in a Xen where one had died. The job is done when
-# it ran to its end or its last attempt stalled
+# run_job ID SCENARIO MODEL VARIANT ATTEMPT: one attempt of a job. A
+# stall (a guest that died, a wait that ran out) puts the job's next
+# attempt into the queue, for a Xen in which no guest died, and this
+# Xen takes no more jobs (/mnt/run/out/fresh-boot): guests died one
+# after another in a Xen where one had died. The job is done when it
+# ran to its end or its last attempt stalled
 run_job() {
-    local scen=$1 a=$4 rc n t0=$SECONDS
-    MODEL=$2 VARIANT=$3
+    local id=$1 scen=$2 a=$5 rc n t0=$SECONDS
+    MODEL=$3 VARIANT=$4
     S=/mnt/run/scenarios/$scen
     O=/mnt/run/out/$scen/$MODEL-$VARIANT
     DM=/usr/local/bin/qemu-$MODEL
@@ -216,30 +217,53 @@ run_job() {
     if [ -f "$O/stalled" ] && [ "$a" -lt "$ATTEMPTS" ]; then
         mv "$O" "$O.stalled-$a"
         echo "$scen $MODEL $VARIANT" >> /mnt/run/out/fresh-boot
-        echo "dom0: $scen $MODEL $VARIANT: stalled; its next attempt in a fresh Xen"
+        # written aside, then renamed: no Xen reads it half written
+        echo "$scen $MODEL $VARIANT $((a + 1))" > "/mnt/queue/tmp/$BOOT_ID-$id"
+        mv "/mnt/queue/tmp/$BOOT_ID-$id" "/mnt/queue/todo/${id%.*}.$((a + 1))"
+        echo "dom0: $scen $MODEL $VARIANT: stalled; its next attempt back in the queue, for a Xen in which no guest died"
         return
     fi
     touch "$O.done"
 }
 
-# run_jobs FILE: every job of FILE ("SCENARIO MODEL VARIANT ATTEMPT" a
-# line), $JOBS_AT_ONCE at a time, until a stall asks for a fresh Xen; a
-# scenario with a file "exclusive" (one that changes what all guests
-# see, such as /mh/driver-blacklist) runs alone
+# next_job: takes the first job of the queue that no Xen has taken
+# (mkdir is atomic on the host's file system) and prints "ID SCENARIO
+# MODEL VARIANT ATTEMPT"; fails when there is none
+next_job() {
+    local f n
+    for f in /mnt/queue/todo/*; do
+        n=${f##*/}
+        [ -f "$f" ] && [ ! -d "/mnt/queue/claim/$n" ] || continue
+        mkdir "/mnt/queue/claim/$n" 2>/dev/null || continue
+        echo "$BOOT_ID" > "/mnt/queue/claim/$n/by"
+        echo "$n $(cat "$f")"
+        return 0
+    done
+    return 1
+}
+
+# run_jobs: jobs of the queue, $JOBS_AT_ONCE at a time, until none is
+# left or a stall asks for a fresh Xen; a scenario with a file
+# "exclusive" (one that changes what all guests see, such as
+# /mh/driver-blacklist) runs alone in its Xen
 run_jobs() {
-    local scen model variant attempt
-    while read -r scen model variant attempt; do
-        [ -n "$scen" ] || continue
-        [ -f /mnt/run/out/fresh-boot ] && break
-        if [ -f "/mnt/run/scenarios/$scen/exclusive" ]; then
-            wait
-            [ -f /mnt/run/out/fresh-boot ] && break
-            run_job "$scen" "$model" "$variant" "${attempt:-1}"
-            continue
-        fi
+    local job id scen model variant attempt
+    while :; do
         while [ "$(jobs -rp | wc -l)" -ge "$JOBS_AT_ONCE" ]; do wait -n; done
         [ -f /mnt/run/out/fresh-boot ] && break
-        run_job "$scen" "$model" "$variant" "${attempt:-1}" &
-    done < "$1"
+        job=$(next_job) || break
+        read -r id scen model variant attempt <<< "$job"
+        if [ -f "/mnt/run/scenarios/$scen/exclusive" ]; then
+            wait
+            # a guest died meanwhile: the job back to the queue
+            if [ -f /mnt/run/out/fresh-boot ]; then
+                rm -rf "/mnt/queue/claim/$id"
+                break
+            fi
+            run_job "$id" "$scen" "$model" "$variant" "$attempt"
+            continue
+        fi
+        run_job "$id" "$scen" "$model" "$variant" "$attempt" &
+    done
     wait
 }
