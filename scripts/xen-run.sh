@@ -174,8 +174,9 @@ boot() {
     rm -rf "$run/disk-$id"
     echo "xen $id: Xen and dom0 under $OUTER_QEMU ($OUTER_ACCEL, $OUTER_SMP CPU)"
     : > "$run/serial-$id.log"
-    tail -f "$run/serial-$id.log" | grep --line-buffered -e '^dom0: ' -e 'Panic' -e 'FATAL' |
-        sed -u "s/^dom0:/dom0 $id:/" &
+    # tail's own pid in $!: ended, it ends the filter
+    tail -f "$run/serial-$id.log" > >(grep --line-buffered -e '^dom0: ' -e 'Panic' -e 'FATAL' |
+        sed -u "s/^dom0:/dom0 $id:/") &
     local tailpid=$!
     timeout -k 10 "$limit" "$OUTER_QEMU" "${outer_args[@]}" -accel "$OUTER_ACCEL" \
         -cpu qemu64,+svm,+npt -m 4G -smp "$OUTER_SMP" -no-reboot \
@@ -187,7 +188,6 @@ boot() {
         -drive "file=$run/run-$id.img,if=virtio,format=raw" \
         -virtfs "local,path=$q,mount_tag=queue,security_model=none" || rc=$?
     sleep 1
-    pkill -P $tailpid 2>/dev/null || true
     kill $tailpid 2>/dev/null || true
     echo "xen $id: ended ($rc) after $((SECONDS - t0)) s"
     [ "$rc" = 0 ] || echo "xen $id: outer QEMU exited with $rc (124: the boot's limit, $limit s)"
@@ -228,6 +228,8 @@ xen() {
 }
 
 echo "$OUTER_QEMU" > "$run/outer"
+# a run killed: its Xens end with it (the next run starts afresh)
+trap 'kill $(jobs -p) 2>/dev/null; pkill -f -- "$run/serial-" 2>/dev/null; exit 130' INT TERM
 for i in $(seq "$INSTANCES"); do
     xen "$i" &
     sleep 2
@@ -248,6 +250,7 @@ for id in $(cat "$run/boots"); do
     done
 done
 rm -f "$run/out/fresh-boot"
+trap - INT TERM
 else
     [ -f "$run/jobs.all" ] || bail "no earlier run in $run to judge"
     start=$SECONDS
