@@ -166,7 +166,7 @@ unclaimed() {
 # boot ID LIMIT: a Xen and its dom0 run jobs of the queue until none is
 # left or a guest stalls; their results come back on its run disk
 boot() {
-    local id=$1 limit=$2 rc=0 t0=$SECONDS f n s m v a
+    local id=$1 limit=$2 rc=0 t0=$SECONDS f n s m v a o
     rm -rf "$run/run-$id.img" "$run/disk-$id"
     cp -al "$run/disk" "$run/disk-$id"
     echo "$id" > "$run/disk-$id/boot-id"
@@ -205,7 +205,16 @@ boot() {
         [ -f "$run/boot-$id/out/$s/$m-$v.done" ] || [ -d "$run/boot-$id/out/$s/$m-$v.stalled-$a" ] &&
             continue
         echo "xen $id: $s $m $v: attempt $a not ended"
-        [ "$a" -lt "$ATTEMPTS" ] && echo "$s $m $v $((a + 1))" > "$q/todo/${n%.*}.$((a + 1))"
+        # in the report as an attempt that stalled
+        o=$run/boot-$id/out/$s/$m-$v
+        mkdir -p "$o"
+        echo "$a $rc $((SECONDS - t0))" >> "$o.attempts"
+        [ "$a" -lt "$ATTEMPTS" ] || continue
+        mv "$o" "$o.stalled-$a"
+        echo "its Xen's boot ended ($rc) before the attempt did" > "$o.stalled-$a/stalled"
+        # written aside, then renamed: no dom0 reads it half written
+        echo "$s $m $v $((a + 1))" > "$q/tmp/$n"
+        mv "$q/tmp/$n" "$q/todo/${n%.*}.$((a + 1))"
     done
     return 0
 }
