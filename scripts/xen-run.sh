@@ -36,6 +36,10 @@ ATTEMPTS=${XEN_ATTEMPTS:-3}
 # the whole run: jobs it leaves unrun are reported as skipped.
 # XEN_BOOTS bounds each Xen's boots
 BOOT_TIMEOUT=${XEN_BOOT_TIMEOUT:-2700}
+# A Xen whose console stays silent this long is ended: dom0 says it is
+# alive every 15 s, and a Xen of one CPU was seen to stop for good (its
+# CPU halted, its guest in its firmware's last step)
+SILENCE_LIMIT=${XEN_SILENCE_LIMIT:-180}
 TIME_LIMIT=${XEN_TIME_LIMIT:-3600}
 MAX_BOOTS=${XEN_BOOTS:-6}
 # The outer emulator: XEN_OUTER=bookworm (default), the system's
@@ -178,6 +182,7 @@ boot() {
     tail -f "$run/serial-$id.log" > >(grep --line-buffered -e '^dom0: ' -e 'Panic' -e 'FATAL' |
         sed -u "s/^dom0:/dom0 $id:/") &
     local tailpid=$!
+    local why='' qpid
     timeout -k 10 "$limit" "$OUTER_QEMU" "${outer_args[@]}" -accel "$OUTER_ACCEL" \
         -cpu qemu64,+svm,+npt -m 4G -smp "$OUTER_SMP" -no-reboot \
         -display none -monitor none -serial "file:$run/serial-$id.log" -net none \
@@ -186,7 +191,19 @@ boot() {
         -initrd "$img/vmlinuz root=/dev/vda ro console=hvc0 quiet loglevel=4 init=/sbin/xen-test-init ${XEN_DOM0_ARGS:-},$img/initrd.img" \
         -drive "file=$img/disk.img,if=virtio,format=raw,snapshot=on" \
         -drive "file=$run/run-$id.img,if=virtio,format=raw" \
-        -virtfs "local,path=$q,mount_tag=queue,security_model=none" || rc=$?
+        -virtfs "local,path=$q,mount_tag=queue,security_model=none" &
+    qpid=$!
+    while kill -0 $qpid 2>/dev/null; do
+        sleep 5
+        if [ $(($(now) - $(stat -c %Y "$run/serial-$id.log"))) -ge "$SILENCE_LIMIT" ]; then
+            why="its Xen went silent (no console output for $SILENCE_LIMIT s, XEN_SILENCE_LIMIT)"
+            echo "xen $id: no console output for $SILENCE_LIMIT s: ended"
+            kill $qpid 2>/dev/null
+            break
+        fi
+    done
+    wait $qpid || rc=$?
+    [ -n "$why" ] || why="its Xen's boot ended ($rc)"
     sleep 1
     kill $tailpid 2>/dev/null || true
     echo "xen $id: ended ($rc) after $((SECONDS - t0)) s"
@@ -211,7 +228,7 @@ boot() {
         echo "$a $rc $((SECONDS - t0))" >> "$o.attempts"
         [ "$a" -lt "$ATTEMPTS" ] || continue
         mv "$o" "$o.stalled-$a"
-        echo "its Xen's boot ended ($rc) before the attempt did" > "$o.stalled-$a/stalled"
+        echo "$why before the attempt did" > "$o.stalled-$a/stalled"
         # written aside, then renamed: no dom0 reads it half written
         echo "$s $m $v $((a + 1))" > "$q/tmp/$n"
         mv "$q/tmp/$n" "$q/todo/${n%.*}.$((a + 1))"

@@ -4,13 +4,15 @@
 #   S        the scenario's folder       O      the job's output folder
 #   MODEL    series or base              DM     that device model's path
 #   VARIANT  the variant ("-": none)     NAME   the job's guest name
+#   ATTEMPT  the attempt (1, 2, ...)     BOOT_ID  the Xen and its boot ("1.2")
 # and leaves its observations in $O: console-* (the guest's serial
 # output), dm-* (the device model's log: stderr and trace), qmp-* (what
 # went over the QMP socket), dom0.log (what dom0's tools said: note).
 # A wait that runs out of time, or a guest that died, is a stall: the
 # job is destroyed and its next attempt goes back into the run's queue,
-# for a Xen in which no guest died, up to $ATTEMPTS attempts in all; scripts/xen-run.sh judges what the last attempt
-# left, against the scenario's expect file.
+# for a Xen in which no guest died, up to $ATTEMPTS attempts in all;
+# scripts/xen-run.sh judges what the last attempt left, against the
+# scenario's expect file.
 
 T=/run/xen-test
 mkdir -p $T
@@ -182,7 +184,7 @@ keep_console() {
 # one attempt of one job, in a subshell, under a time limit
 run_attempt() {
 
-    export S O MODEL DM VARIANT NAME
+    export S O MODEL DM VARIANT NAME ATTEMPT
     timeout -k 10 "$JOB_TIMEOUT" bash -c '. /mnt/run/dom0-lib.sh; set -u; . "$S/dom0.sh"'
 }
 
@@ -194,7 +196,7 @@ run_attempt() {
 # ran to its end or its last attempt stalled
 run_job() {
     local id=$1 scen=$2 a=$5 rc n t0=$SECONDS
-    MODEL=$3 VARIANT=$4
+    MODEL=$3 VARIANT=$4 ATTEMPT=$5
     S=/mnt/run/scenarios/$scen
     O=/mnt/run/out/$scen/$MODEL-$VARIANT
     DM=/usr/local/bin/qemu-$MODEL
@@ -214,16 +216,22 @@ run_job() {
     done
     echo "$a $rc $((SECONDS - t0))" >> "$O.attempts"
     echo "dom0: $scen $MODEL $VARIANT: attempt $a ended ($rc) after $((SECONDS - t0)) s"
+    # a Xen in which a guest died takes no more jobs, even after a
+    # job's last attempt
+    [ -f "$O/stalled" ] && echo "$scen $MODEL $VARIANT" >> /mnt/run/out/fresh-boot
     if [ -f "$O/stalled" ] && [ "$a" -lt "$ATTEMPTS" ]; then
         mv "$O" "$O.stalled-$a"
-        echo "$scen $MODEL $VARIANT" >> /mnt/run/out/fresh-boot
         # written aside, then renamed: no Xen reads it half written
         echo "$scen $MODEL $VARIANT $((a + 1))" > "/mnt/queue/tmp/$BOOT_ID-$id"
         mv "/mnt/queue/tmp/$BOOT_ID-$id" "/mnt/queue/todo/${id%.*}.$((a + 1))"
         echo "dom0: $scen $MODEL $VARIANT: stalled; its next attempt back in the queue, for a Xen in which no guest died"
+        sync
         return
     fi
     touch "$O.done"
+    # on the run disk now: a Xen that stops later must not take a
+    # finished job's results with it
+    sync
 }
 
 # next_job: takes the first job of the queue that no Xen has taken
